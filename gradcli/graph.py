@@ -1,0 +1,331 @@
+"""The computation graph: nodes, static shapes and dtypes, and the builder.
+
+A Node is one op applied to input nodes with static attributes. Nodes are
+created only after their inputs, so creation order (`Node.id`) is a
+topological order: evaluation and reverse accumulation sort by id instead of
+walking the graph recursively, which is what lets a 100,000-node chain work.
+
+Shapes are tuples whose entries are ints or None (unknown until evaluation);
+a shape of None means even the rank is unknown.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from .source import Label, Span, fail
+
+_ids = itertools.count()
+
+FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+DTYPES = {
+    "float32": np.dtype(np.float32),
+    "float64": np.dtype(np.float64),
+    "int32": np.dtype(np.int32),
+    "int64": np.dtype(np.int64),
+    "bool": np.dtype(np.bool_),
+}
+
+
+def is_float(dtype) -> bool:
+    return dtype in FLOATS
+
+
+def dtype_name(dtype) -> str:
+    return np.dtype(dtype).name if dtype is not None else "?"
+
+
+def shape_str(shape) -> str:
+    if shape is None:
+        return "[?]"
+    return "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
+
+
+def static_size(shape) -> int | None:
+    """Number of elements when every dimension is known, else None."""
+    if shape is None or None in shape:
+        return None
+    return math.prod(shape)
+
+
+class Node:
+    """One tensor of the graph: `op` applied to `inputs` with static `attrs`.
+
+    Nodes compare and hash by identity. The arithmetic operators build new
+    nodes, so gradient rules read like the maths (`g * cos(x)`).
+    """
+
+    __slots__ = ("id", "op", "inputs", "attrs", "shape", "dtype", "weak", "span", "name", "graph")
+
+    def __init__(self, graph, op, inputs, attrs, shape, dtype, weak=False, span=None):
+        self.id = next(_ids)
+        self.graph = graph
+        self.op = op
+        self.inputs = inputs
+        self.attrs = attrs
+        self.shape = shape
+        self.dtype = dtype
+        self.weak = weak
+        self.span = span
+        self.name = None  # the first name the program bound it to, for messages
+
+    def __repr__(self):
+        label = self.name or self.op.name
+        return f"<{label} #{self.id} {dtype_name(self.dtype)}{shape_str(self.shape)}>"
+
+    @property
+    def rank(self) -> int | None:
+        return None if self.shape is None else len(self.shape)
+
+    def describe(self) -> str:
+        """How messages name this node: its bound name, or `op() at line:col`."""
+        if self.name:
+            return self.name
+        where = f" at {self.span.line}:{self.span.column}" if self.span else ""
+        return f"{self.op.name}(){where}"
+
+    # Arithmetic for gradient rules; Python numbers become constants of this dtype.
+    def __add__(self, other):
+        return apply("add", self, other)
+
+    def __radd__(self, other):
+        return apply("add", other, self)
+
+    def __sub__(self, other):
+        return apply("subtract", self, other)
+
+    def __rsub__(self, other):
+        return apply("subtract", other, self)
+
+    def __mul__(self, other):
+        return apply("multiply", self, other)
+
+    def __rmul__(self, other):
+        return apply("multiply", other, self)
+
+    def __truediv__(self, other):
+        return apply("divide", self, other)
+
+    def __rtruediv__(self, other):
+        return apply("divide", other, self)
+
+    def __pow__(self, other):
+        return apply("pow", self, other)
+
+    def __neg__(self):
+        return apply("negative", self)
+
+    def __matmul__(self, other):
+        return apply("matmul", self, other)
+
+    def __gt__(self, other):
+        return apply("greater", self, other)
+
+    def __ge__(self, other):
+        return apply("greater_equal", self, other)
+
+    def __lt__(self, other):
+        return apply("less", self, other)
+
+    def __le__(self, other):
+        return apply("less_equal", self, other)
+
+    __hash__ = object.__hash__
+
+
+class Graph:
+    """Owns the run's settings that building needs, and every node made."""
+
+    def __init__(self, float_dtype="float64", max_elements: int = 100_000_000):
+        self.float_dtype = np.dtype(float_dtype)
+        self.max_elements = max_elements
+        self.random_ops = 0  # each random op gets its own stream of the run's seed
+
+    def constant(self, value, dtype=None, weak=False, span=None) -> Node:
+        from .ops import registry
+
+        array = np.asarray(value, dtype=dtype)
+        if dtype is None and array.dtype.kind == "f":
+            array = array.astype(np.float64 if weak else self.float_dtype)
+        elif dtype is None and array.dtype.kind in "iu":
+            array = array.astype(np.int64 if weak else np.int32)
+        self._check_size(array.shape, span)
+        return Node(self, registry.CONSTANT, (), {"value": array}, array.shape, array.dtype, weak, span)
+
+    def placeholder(self, name, dtype, shape, default: Node | None = None, span=None) -> Node:
+        from .ops import registry
+
+        inputs = (default,) if default is not None else ()
+        node = Node(self, registry.PLACEHOLDER, inputs, {}, shape, np.dtype(dtype), False, span)
+        node.name = name
+        return node
+
+    def variable(self, name, initial: Node, dtype, shape, span=None) -> Node:
+        from .ops import registry
+
+        node = Node(self, registry.VARIABLE, (initial,), {}, shape, np.dtype(dtype), False, span)
+        node.name = name
+        return node
+
+    def apply(self, op, inputs, attrs=None, span=None) -> Node:
+        """Make a node of `op` (an OpDef or its name), checking shapes and dtypes now."""
+        from .ops import registry
+
+        if isinstance(op, str):
+            op = registry.get(op)
+        attrs = attrs or {}
+        if "dtype" in attrs:
+            attrs = {**attrs, "dtype": self.dtype_attr(attrs["dtype"], op.default_float)}
+        inputs = tuple(self.lift(x, inputs) for x in inputs)
+        weak = False
+        if op.promote:
+            # promote=True: every input shares one dtype; promote=k: inputs from k on
+            first = 0 if op.promote is True else op.promote
+            head, tail = inputs[:first], inputs[first:]
+            if tail:
+                inputs = head + promote(tail, span)
+                weak = all(x.weak for x in tail)
+        shape, dtype = op.infer(inputs, attrs, span)
+        weak = weak and np.dtype(dtype).kind in "if"  # only numbers are weak, never a comparison
+        self._check_size(shape, span)
+        if op.random:
+            attrs = {**attrs, "stream": self.random_ops}
+            self.random_ops += 1
+        return Node(self, op, inputs, attrs, shape, np.dtype(dtype), weak, span)
+
+    def call(self, op, inputs, attrs=None, span=None):
+        """`apply`, or for a list-valued op (unstack, split) the list of nodes it builds."""
+        from .ops import registry
+
+        if isinstance(op, str):
+            op = registry.get(op)
+        if op.lister is not None:
+            inputs = tuple(self.lift(x, inputs) for x in inputs)
+            return op.lister(self, inputs, dict(attrs or {}), span)
+        return self.apply(op, inputs, attrs, span)
+
+    def dtype_attr(self, value, default_float=False):
+        """A dtype attribute as np.dtype: `float` is the run's float, `int` is int32."""
+        if value is None:
+            return self.float_dtype if default_float else None
+        if isinstance(value, str):
+            if value == "float":
+                return self.float_dtype
+            if value == "int":
+                return np.dtype(np.int32)
+            return DTYPES[value]
+        return np.dtype(value)
+
+    def lift(self, value, company=()) -> Node:
+        """A Node as it is; a Python number as a constant of its company's dtype."""
+        if isinstance(value, Node):
+            return value
+        like = next((x for x in company if isinstance(x, Node)), None)
+        dtype = like.dtype if like is not None else None
+        return self.constant(value, dtype=dtype, weak=like is None)
+
+    def _check_size(self, shape, span):
+        size = static_size(shape)
+        if size is not None and size > self.max_elements:
+            raise fail(
+                "E0305",
+                f"a tensor of shape {shape_str(shape)} has {size:,} elements, over the limit of {self.max_elements:,}",
+                span,
+                help=["raise the limit with --max-elements if you mean it"],
+            )
+
+
+def apply(op, *inputs, span=None, **attrs) -> Node:
+    """Build a node in the graph of its first node input (gradient rules use this)."""
+    graph = next(x.graph for x in inputs if isinstance(x, Node))
+    return graph.apply(op, inputs, attrs, span)
+
+
+def promote(inputs, span):
+    """TensorFlow's rule, with weak literals: one dtype for all operands.
+
+    A weak operand (a literal, or arithmetic on literals only) takes the dtype
+    of the strong operands; two strong operands of different dtypes are an
+    error that suggests cast. Literal-only arithmetic keeps Python's dtypes.
+    """
+    strong = [x for x in inputs if not x.weak]
+    if not strong:
+        if len({x.dtype for x in inputs}) == 1:
+            return inputs
+        common = np.result_type(*[x.dtype for x in inputs])
+        return tuple(x if x.dtype == common else cast_weak(x, common) for x in inputs)
+    target = strong[0].dtype
+    for other in strong[1:]:
+        if other.dtype != target:
+            raise mixed_dtypes(strong[0], other, span)
+    out = []
+    for x in inputs:
+        if x.weak and x.dtype != target:
+            if x.dtype.kind == "f" and target.kind != "f":
+                raise mixed_dtypes(strong[0], x, span, weak_float=True)
+            x = cast_weak(x, target)
+        out.append(x)
+    return tuple(out)
+
+
+def cast_weak(node: Node, dtype) -> Node:
+    """A weak value as `dtype`; a literal is re-made as a constant, anything else cast."""
+    from .ops import registry
+
+    if node.op is registry.CONSTANT:
+        value = node.attrs["value"].astype(dtype)
+        return Node(node.graph, registry.CONSTANT, (), {"value": value}, node.shape, np.dtype(dtype), False, node.span)
+    return node.graph.apply("cast", (node,), {"dtype": np.dtype(dtype)}, node.span)
+
+
+def mixed_dtypes(a: Node, b: Node, span, weak_float=False):
+    an, bn = dtype_name(a.dtype), dtype_name(b.dtype)
+    message = f"cannot combine {an} and {bn} tensors"
+    if weak_float:
+        message = f"a float literal cannot be combined with an {an} tensor"
+    labels = [Label(x.span, dtype_name(x.dtype)) for x in (a, b) if x.span is not None]
+    return fail(
+        "E0301",
+        message,
+        span,
+        labels=labels,
+        help=[f"convert one side with cast(..., {an if weak_float is False else 'float'})"],
+    )
+
+
+def broadcast_shapes(a, b, span=None, nodes=()):
+    """NumPy broadcasting of static shapes with unknown (None) dimensions."""
+    if a is None or b is None:
+        return None
+    out = []
+    for i in range(1, max(len(a), len(b)) + 1):
+        da = a[-i] if i <= len(a) else 1
+        db = b[-i] if i <= len(b) else 1
+        if da == 1:
+            out.append(db)
+        elif db == 1:
+            out.append(da)
+        elif da is None or db is None:
+            out.append(da if db is None else db)
+        elif da == db:
+            out.append(da)
+        else:
+            raise shape_mismatch(a, b, span, nodes)
+    return tuple(reversed(out))
+
+
+def shape_mismatch(a, b, span, nodes=(), what="broadcast"):
+    labels = [Label(x.span, shape_str(x.shape)) for x in nodes if x.span is not None]
+    return fail(
+        "E0302",
+        f"shapes {shape_str(a)} and {shape_str(b)} cannot {what}",
+        span,
+        labels=labels,
+        notes=["dimensions must be equal or 1, compared from the last one backwards"] if what == "broadcast" else [],
+    )
+
+
+def as_span(x) -> Span | None:
+    return x.span if isinstance(x, Node) else None
