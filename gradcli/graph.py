@@ -176,8 +176,10 @@ class Graph:
         if isinstance(op, str):
             op = registry.get(op)
         attrs = attrs or {}
-        if "dtype" in attrs:
-            attrs = {**attrs, "dtype": self.dtype_attr(attrs["dtype"], op.default_float)}
+        if "dtype" in attrs or op.default_float:
+            # a callable default_float decides from the other attrs (range: float bounds)
+            default = op.default_float(attrs) if callable(op.default_float) else op.default_float
+            attrs = {**attrs, "dtype": self.dtype_attr(attrs.get("dtype"), default)}
         inputs = tuple(self.lift(x, inputs) for x in inputs)
         weak = False
         if op.promote:

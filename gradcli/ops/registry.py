@@ -49,7 +49,7 @@ class OpDef:
     test_shapes: tuple | None = None  # shape menus for the systematic tests, when not the family's
     registered_at: str = ""
     tags: tuple[str, ...] = field(default=())
-    default_float: bool = False  # a dtype=None attribute means the run's default float
+    default_float: bool | Callable = False  # a dtype=None (or absent) attribute means the run's default float; a callable decides from the attrs
     lister: Callable | None = None  # list-valued ops: (graph, inputs, attrs, span) -> [Node], built from other ops
 
     @property
