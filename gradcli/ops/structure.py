@@ -1,0 +1,812 @@
+"""Shape and structure ops: rearranging, joining, slicing and picking elements.
+
+Every gradient here moves the adjoint back to where its elements came from,
+with an op whose own gradient is the forward op again (getitem and
+getitem_grad, gather and gather_grad, tile and untile), so that gradients
+nest to any order.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..graph import apply, shape_mismatch, shape_str
+from ..source import fail
+from .array import _reshape_grad as reshape_back
+from .math import unbroadcast
+from .reduce import _reduce_infer, normalize_axes, restore
+from .registry import NO_GRADIENT, NOT_DIFFERENTIABLE, broadcasting, float_only, register
+
+F = apply
+
+
+def invalid(message, span, help=()):
+    """E0311: a static argument no tensor of this shape can take."""
+    return fail("E0311", message, span, help=list(help))
+
+
+def needs_known(message, span, help=()):
+    """E0313: a dimension must be known before evaluation to build the graph."""
+    return fail("E0313", message, span, help=list(help))
+
+
+def one_axis(axis, rank, span, new=False):
+    """A single axis as a non-negative int; `new` counts the position after the last axis.
+    None when the rank is unknown and the axis counts from the end."""
+    if rank is None:
+        return int(axis) if axis >= 0 else None
+    if new:
+        if not -rank - 1 <= axis <= rank:
+            raise fail("E0304", f"axis {axis} is out of range for a new axis of a tensor of rank {rank}", span, help=[f"use an axis from {-rank - 1} to {rank}"])
+        return int(axis) % (rank + 1)
+    return normalize_axes(int(axis), rank, span)[0]
+
+
+def merge_shapes(nodes, span, what):
+    """The one shape several tensors must share; unknown dimensions take a known one's size."""
+    shape = None
+    for x in nodes:
+        if x.shape is None:
+            continue
+        if shape is None:
+            shape = x.shape
+            continue
+        if len(shape) != len(x.shape) or any(a is not None and b is not None and a != b for a, b in zip(shape, x.shape)):
+            raise shape_mismatch(shape, x.shape, span, nodes, what=what)
+        shape = tuple(a if a is not None else b for a, b in zip(shape, x.shape))
+    return shape
+
+
+def take_index(axis, rank, item):
+    """An index tuple that applies `item` along `axis` (from the end when negative and the rank unknown)."""
+    if axis >= 0:
+        return (slice(None),) * axis + (item,)
+    return (Ellipsis, item) + (slice(None),) * (-axis - 1)
+
+
+# ----- transpose, expand_dims, squeeze -----
+
+def _perm(perm, rank, span):
+    perm = tuple(int(p) for p in perm)
+    rank = len(perm) if rank is None else rank
+    fixed = tuple(p % rank if -rank <= p < rank else p for p in perm) if rank else perm
+    if sorted(fixed) != list(range(rank)):
+        raise invalid(f"perm {list(perm)} is not a permutation of the {rank} axes", span, help=[f"list each of 0 to {rank - 1} once"] if rank else [])
+    return fixed
+
+
+def _transpose_infer(inputs, attrs, span):
+    x, perm = inputs[0], attrs.get("perm")
+    if perm is None:
+        return (None if x.shape is None else tuple(reversed(x.shape))), x.dtype
+    perm = _perm(perm, x.rank, span)
+    return (tuple(None for _ in perm) if x.shape is None else tuple(x.shape[p] for p in perm)), x.dtype
+
+
+def _transpose_grad(g, n):
+    perm = n.attrs.get("perm")
+    if perm is None:
+        return (F("transpose", g),)
+    return (F("transpose", g, perm=tuple(int(i) for i in np.argsort(_perm(perm, None, None)))),)
+
+
+register(
+    "transpose(a, perm=None)",
+    attrs=("perm",),
+    forward=lambda x, perm=None: np.transpose(x, None if perm is None else tuple(perm)),
+    infer=_transpose_infer,
+    grad=_transpose_grad,
+    rule="∂transpose(x)/∂x = the adjoint transposed by the inverse permutation",
+    doc="axes permuted by perm (reversed by default)",
+    numpy=True,
+    domain=(-2.0, 2.0),
+)
+def _matrix_transpose_infer(inputs, attrs, span):
+    x = inputs[0]
+    if x.rank is not None and x.rank < 2:
+        raise fail("E0302", f"matrix_transpose needs matrices (rank 2 or more), got a tensor of shape {shape_str(x.shape)}", x.span or span)
+    return (None if x.shape is None else x.shape[:-2] + (x.shape[-1], x.shape[-2])), x.dtype
+
+
+register(
+    "matrix_transpose(a)",
+    forward=lambda x: np.swapaxes(x, -1, -2),
+    infer=_matrix_transpose_infer,
+    grad=lambda g, n: (F("matrix_transpose", g),),
+    rule="∂xᵀ/∂x = the adjoint transposed back",
+    doc="the last two axes swapped (batched matrix transpose)",
+    domain=(-2.0, 2.0),
+    test_shapes=(((2, 3),), ((2, 3, 4),)),
+)
+
+
+def _expand_dims_infer(inputs, attrs, span):
+    x = inputs[0]
+    axis = one_axis(attrs["axis"], x.rank, span, new=True)
+    if x.shape is None:
+        return None, x.dtype
+    return x.shape[:axis] + (1,) + x.shape[axis:], x.dtype
+
+
+register(
+    "expand_dims(input, axis)",
+    attrs=("axis",),
+    forward=lambda x, axis: np.expand_dims(x, int(axis)),
+    infer=_expand_dims_infer,
+    # a negative axis names the same position counted from the end of the output
+    grad=lambda g, n: (F("squeeze", g, axis=n.attrs["axis"]),),
+    rule="∂expand_dims(x)/∂x = the adjoint with that axis squeezed out",
+    doc="x with a new axis of size 1 inserted at axis",
+    numpy=True,
+    domain=(-2.0, 2.0),
+    test_shapes=(((3,),), ((2, 3),)),
+)
+
+
+def _squeeze_axes(axis):
+    return None if axis is None else (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+
+
+def _squeeze_infer(inputs, attrs, span):
+    x, axes = inputs[0], _squeeze_axes(attrs.get("axis"))
+    if x.shape is None:
+        return None, x.dtype
+    if axes is None:
+        if None in x.shape:
+            return None, x.dtype  # which axes go depends on the run-time shape
+        return tuple(d for d in x.shape if d != 1), x.dtype
+    axes = normalize_axes(axes, x.rank, span)
+    for a in axes:
+        if x.shape[a] not in (1, None):
+            raise invalid(f"cannot squeeze axis {a} of a {shape_str(x.shape)} tensor: its size is {x.shape[a]}", span, help=["only axes of size 1 can be squeezed"])
+    return tuple(d for i, d in enumerate(x.shape) if i not in axes), x.dtype
+
+
+register(
+    "squeeze(input, axis=None)",
+    attrs=("axis",),
+    forward=lambda x, axis=None: np.squeeze(x, _squeeze_axes(axis)),
+    infer=_squeeze_infer,
+    grad=lambda g, n: reshape_back(g, n),
+    rule="∂squeeze(x)/∂x = the adjoint reshaped back",
+    doc="x without its axes of size 1 (or only those listed)",
+    numpy=True,
+    domain=(-2.0, 2.0),
+    test_shapes=(((1, 3),), ((2, 1, 3),)),
+)
+
+
+# ----- concat, stack and their inverses -----
+
+def _concat_infer(inputs, attrs, span):
+    if not inputs:
+        raise fail("E0307", "concat needs at least one tensor", span)
+    known = [x for x in inputs if x.rank is not None]
+    for x in known[1:]:
+        if x.rank != known[0].rank:
+            raise shape_mismatch(known[0].shape, x.shape, span, inputs, what="be concatenated (their ranks differ)")
+    if not known:
+        return None, inputs[0].dtype
+    rank = known[0].rank
+    axis = one_axis(attrs["axis"], rank, span)
+    if rank == 0:
+        raise fail("E0304", "cannot concatenate scalars", span, help=["use stack to make a vector of scalars"])
+    rest = [(x, x.shape[:axis] + x.shape[axis + 1:]) for x in inputs if x.shape is not None]
+    for x, r in rest[1:]:
+        if any(a is not None and b is not None and a != b for a, b in zip(rest[0][1], r)):
+            raise shape_mismatch(rest[0][0].shape, x.shape, span, inputs, what=f"be concatenated along axis {axis}")
+    merged = [next((r[i] for _, r in rest if r[i] is not None), None) for i in range(rank - 1)]
+    sizes = [x.shape[axis] if x.shape is not None else None for x in inputs]
+    total = None if None in sizes else sum(sizes)
+    return tuple(merged[:axis]) + (total,) + tuple(merged[axis:]), inputs[0].dtype
+
+
+def _concat_grad(g, n):
+    return tuple(F("concat_part", g, *n.inputs, axis=n.attrs["axis"], index=i) for i in range(len(n.inputs)))
+
+
+register(
+    "concat(values, axis)",
+    attrs=("axis",),
+    forward=lambda *xs, axis: np.concatenate(xs, axis=int(axis)),
+    infer=_concat_infer,
+    grad=_concat_grad,
+    rule="∂concat(xs)/∂xᵢ = the adjoint's slice where xᵢ went",
+    doc="tensors joined along an existing axis",
+    promote=True,
+    aliases=("concatenate",),
+)
+
+
+def _concat_part(g, *values, axis, index):
+    axis = int(axis) % g.ndim
+    start = sum(v.shape[axis] for v in values[:index])
+    return g[take_index(axis, g.ndim, slice(start, start + values[index].shape[axis]))]
+
+
+def _concat_part_grad(gp, n):
+    g, *values = n.inputs
+    index = n.attrs["index"]
+    pieces = [gp if j == index else F("zeros_like", v) for j, v in enumerate(values)]
+    return (F("concat", *pieces, axis=n.attrs["axis"]),) + (None,) * len(values)
+
+
+register(
+    "concat_part(t, values, axis, index)",
+    attrs=("axis", "index"),
+    forward=_concat_part,
+    infer=lambda i, a, s: (i[1 + a["index"]].shape, i[0].dtype),
+    grad=_concat_part_grad,
+    rule="∂/∂t = the adjoint placed at the part's position, zeros elsewhere",
+    doc="the slice of t where values[index] sat in concat(values, axis) (made by gradients)",
+    tags=("internal",),
+)
+
+
+def _stack_infer(inputs, attrs, span):
+    if not inputs:
+        raise fail("E0307", "stack needs at least one tensor", span)
+    shape = merge_shapes(inputs, span, "be stacked (stack needs equal shapes)")
+    if shape is None:
+        one_axis(attrs.get("axis", 0), None, span, new=True)
+        return None, inputs[0].dtype
+    axis = one_axis(attrs.get("axis", 0), len(shape), span, new=True)
+    return shape[:axis] + (len(inputs),) + shape[axis:], inputs[0].dtype
+
+
+def _stack_grad(g, n):
+    axis = n.attrs.get("axis", 0)
+    rank = n.rank
+    if rank is not None:
+        axis = axis % rank
+    return tuple(F("getitem", g, index=take_index(axis, rank, i)) for i in range(len(n.inputs)))
+
+
+register(
+    "stack(values, axis=0)",
+    attrs=("axis",),
+    forward=lambda *xs, axis=0: np.stack(xs, axis=int(axis)),
+    infer=_stack_infer,
+    grad=_stack_grad,
+    rule="∂stack(xs)/∂xᵢ = the adjoint's i-th slice along axis",
+    doc="equal-shaped tensors joined along a new axis",
+    promote=True,
+)
+
+
+def _unstack(graph, inputs, attrs, span):
+    x, num, axis = inputs[0], attrs.get("num"), int(attrs.get("axis", 0))
+    pos = one_axis(axis, x.rank, span)
+    size = x.shape[pos] if x.shape is not None else None
+    if size is not None and num is not None and num != size:
+        raise invalid(f"num={num} but axis {axis} of {shape_str(x.shape)} has size {size}", span)
+    count = size if size is not None else num
+    if count is None:
+        raise needs_known(f"unstack needs the size of axis {axis}, which is unknown until evaluation", span, help=["pass num= or declare the shape"])
+    where = pos if pos is not None else axis
+    return [graph.apply("getitem", (x,), {"index": take_index(where, x.rank, i)}, span) for i in range(count)]
+
+
+register(
+    "unstack(value, num=None, axis=0)",
+    attrs=("num", "axis"),
+    lister=_unstack,
+    rule="each piece is x[..., i, ...]; the gradient of a slice",
+    doc="the slices of x along axis, as a list",
+)
+
+
+def _split_sizes(spec, size, axis, span):
+    """Each piece's (start, stop) along the axis; stops count from the end after a -1 when the size is unknown."""
+    if isinstance(spec, (int, np.integer)):
+        if spec <= 0:
+            raise invalid(f"cannot split into {spec} parts", span)
+        if size is None:
+            raise needs_known(f"split into {spec} parts needs the size of axis {axis}, which is unknown until evaluation", span, help=["give the sizes as a list, e.g. [2, -1]"])
+        if size % spec:
+            raise invalid(f"cannot split axis {axis} of size {size} into {spec} equal parts", span, help=["give the sizes as a list"])
+        spec = [size // spec] * spec
+    sizes = [int(s) for s in spec]
+    if sizes.count(-1) > 1 or any(s < -1 for s in sizes):
+        raise invalid(f"split sizes {sizes} may hold one -1 and otherwise sizes of 0 or more", span)
+    known = sum(s for s in sizes if s != -1)
+    if size is not None:
+        if -1 in sizes:
+            if known > size:
+                raise invalid(f"split sizes {sizes} add up to more than the {size} elements of axis {axis}", span)
+            sizes[sizes.index(-1)] = size - known
+        elif known != size:
+            raise invalid(f"split sizes {sizes} add up to {known}, but axis {axis} has {size} elements", span)
+    bounds, start = [], 0
+    if -1 not in sizes:
+        for s in sizes:
+            bounds.append((start, start + s))
+            start += s
+        return bounds
+    k = sizes.index(-1)
+    for s in sizes[:k]:
+        bounds.append((start, start + s))
+        start += s
+    tail = sum(sizes[k + 1:])
+    bounds.append((start, -tail if tail else None))
+    for s in sizes[k + 1:]:
+        bounds.append((-tail, -tail + s if -tail + s else None))
+        tail -= s
+    return bounds
+
+
+def _split(graph, inputs, attrs, span):
+    x, axis = inputs[0], int(attrs.get("axis", 0))
+    pos = one_axis(axis, x.rank, span)
+    size = x.shape[pos] if x.shape is not None else None
+    where = pos if pos is not None else axis
+    bounds = _split_sizes(attrs["num_or_size_splits"], size, axis, span)
+    return [graph.apply("getitem", (x,), {"index": take_index(where, x.rank, slice(a, b))}, span) for a, b in bounds]
+
+
+register(
+    "split(value, num_or_size_splits, axis=0)",
+    attrs=("num_or_size_splits", "axis"),
+    lister=_split,
+    rule="each piece is a slice of x; the gradient of a slice",
+    doc="x cut along axis into equal parts or parts of the given sizes, as a list",
+)
+
+
+# ----- tile and pad -----
+
+def _ints(values, what, rank, span):
+    values = tuple(int(v) for v in values)
+    if rank is not None and len(values) != rank:
+        raise invalid(f"{what} has {len(values)} entries for a tensor of rank {rank}", span, help=[f"give one entry per axis ({rank})"])
+    return values
+
+
+def _tile_infer(inputs, attrs, span):
+    x = inputs[0]
+    multiples = _ints(attrs["multiples"], "multiples", x.rank, span)
+    if any(m < 0 for m in multiples):
+        raise invalid(f"multiples {list(multiples)} cannot be negative", span)
+    shape = x.shape if x.shape is not None else (None,) * len(multiples)
+    return tuple(None if d is None else d * m for d, m in zip(shape, multiples)), x.dtype
+
+
+def _untile(g, like, multiples):
+    pairs = [n for m, d in zip(multiples, like.shape) for n in (int(m), d)]
+    return g.reshape(pairs).sum(axis=tuple(range(0, len(pairs), 2)))
+
+
+register(
+    "tile(input, multiples)",
+    attrs=("multiples",),
+    forward=lambda x, multiples: np.tile(x, tuple(int(m) for m in multiples)),
+    infer=_tile_infer,
+    grad=lambda g, n: (F("untile", g, n.inputs[0], multiples=n.attrs["multiples"]),),
+    rule="∂tile(x)/∂x = the sum of the adjoint over the copies",
+    doc="x repeated multiples[i] times along each axis i",
+    domain=(-2.0, 2.0),
+)
+register(
+    "untile(t, like, multiples)",
+    attrs=("multiples",),
+    forward=_untile,
+    infer=lambda i, a, s: (i[1].shape, i[0].dtype),
+    grad=lambda g, n: (F("tile", g, multiples=n.attrs["multiples"]), None),
+    rule="∂/∂t = the adjoint tiled again",
+    doc="the sum of tile's copies, back to the shape of `like` (made by gradients)",
+    tags=("internal",),
+)
+
+
+def _pad_infer(inputs, attrs, span):
+    x = inputs[0]
+    pads = [tuple(int(v) for v in p) for p in attrs["paddings"]]
+    _ints(range(len(pads)), "paddings", x.rank, span)
+    if any(len(p) != 2 or min(p) < 0 for p in pads):
+        raise invalid(f"paddings {[list(p) for p in pads]} must be [before, after] pairs of sizes 0 or more", span)
+    shape = x.shape if x.shape is not None else (None,) * len(pads)
+    return tuple(None if d is None else d + a + b for d, (a, b) in zip(shape, pads)), x.dtype
+
+
+register(
+    "pad(tensor, paddings)",
+    attrs=("paddings",),
+    forward=lambda x, paddings: np.pad(x, [tuple(int(v) for v in p) for p in paddings]),
+    infer=_pad_infer,
+    grad=lambda g, n: (F("getitem", g, index=tuple(slice(int(a), -int(b) if b else None) for a, b in n.attrs["paddings"])),),
+    rule="∂pad(x)/∂x = the adjoint without the padding",
+    doc="x surrounded by zeros: paddings[i] = [before, after] along axis i",
+    domain=(-2.0, 2.0),
+)
+
+
+# ----- indexing: getitem and gather -----
+
+def _index_tuple(index):
+    return tuple(index) if isinstance(index, (tuple, list)) else (index,)
+
+
+def _getitem_infer(inputs, attrs, span):
+    x, index = inputs[0], _index_tuple(attrs["index"])
+    for item in index:
+        if not (item is None or item is Ellipsis or isinstance(item, (slice, int, np.integer))) or isinstance(item, bool):
+            raise invalid(f"unsupported index {item!r}", span, help=["use integers, slices, None and ..."])
+        if isinstance(item, slice) and item.step == 0:
+            raise invalid("slice step cannot be zero", span)
+    if sum(item is Ellipsis for item in index) > 1:
+        raise invalid("an index can hold only one ellipsis (...)", span)
+    consumed = sum(item is not None and item is not Ellipsis for item in index)
+    if x.shape is None:
+        return None, x.dtype
+    if consumed > x.rank:
+        raise fail("E0309", f"too many indices for a tensor of rank {x.rank}: {consumed} given", span)
+    if Ellipsis in index:
+        k = index.index(Ellipsis)
+        index = index[:k] + (slice(None),) * (x.rank - consumed) + index[k + 1:]
+    else:
+        index = index + (slice(None),) * (x.rank - consumed)
+    out, axis = [], 0
+    for item in index:
+        if item is None:
+            out.append(1)
+            continue
+        d = x.shape[axis]
+        if isinstance(item, slice):
+            out.append(None if d is None else len(range(*item.indices(d))))
+        elif d is not None and not -d <= item < d:
+            raise fail("E0309", f"index {item} is out of range for axis {axis} of size {d}", span, help=[f"use an index from {-d} to {d - 1}"] if d else [])
+        axis += 1
+    return tuple(out), x.dtype
+
+
+def _getitem_grad_forward(g, like, index):
+    out = np.zeros(like.shape, g.dtype)
+    out[_index_tuple(index)] = g  # basic indexing: no element is picked twice
+    return out
+
+
+register(
+    "getitem(input, index)",
+    attrs=("index",),
+    forward=lambda x, index: x[_index_tuple(index)],
+    infer=_getitem_infer,
+    grad=lambda g, n: (F("getitem_grad", g, n.inputs[0], index=n.attrs["index"]),),
+    rule="∂x[i]/∂x = the adjoint placed at i, zeros elsewhere",
+    doc="indexing and slicing x[...] with integers, slices, None and ...",
+)
+register(
+    "getitem_grad(t, like, index)",
+    attrs=("index",),
+    forward=_getitem_grad_forward,
+    infer=lambda i, a, s: (i[1].shape, i[0].dtype),
+    grad=lambda g, n: (F("getitem", g, index=n.attrs["index"]), None),
+    rule="∂/∂t = the adjoint indexed again",
+    doc="zeros shaped like `like` with t placed at index (made by gradients)",
+    tags=("internal",),
+)
+
+
+def _int_indices(indices, span, what):
+    if indices.dtype.kind not in "iu":
+        raise fail("E0303", f"{what} must be integers, got {indices.dtype.name}", indices.span or span, help=["convert them with cast(..., int32)"])
+
+
+def _gather_infer(inputs, attrs, span):
+    params, indices = inputs
+    _int_indices(indices, span, "gather's indices")
+    axis = one_axis(attrs.get("axis", 0), params.rank, span)
+    if params.shape is None or indices.shape is None or axis is None:
+        return None, params.dtype
+    size = params.shape[axis]
+    if size is not None and indices.op.name == "constant_value":
+        bad = [int(i) for i in np.ravel(indices.attrs["value"]) if not 0 <= i < size]
+        if bad:
+            raise fail("E0309", f"gather index {bad[0]} is out of range for axis {axis} of size {size}", indices.span or span, help=[f"use indices from 0 to {size - 1}"] if size else [])
+    return params.shape[:axis] + tuple(indices.shape) + params.shape[axis + 1:], params.dtype
+
+
+def _gather(params, indices, axis=0):
+    axis = int(axis) % max(params.ndim, 1)
+    size = params.shape[axis]
+    bad = indices[(indices < 0) | (indices >= size)]
+    if bad.size:
+        raise IndexError(f"index {bad.flat[0]} is out of range for axis {axis} of size {size}")
+    return np.take(params, indices, axis=axis)
+
+
+def _gather_grad_forward(g, indices, like, axis=0):
+    axis = int(axis) % max(like.ndim, 1)
+    out = np.zeros(like.shape, g.dtype)
+    k = indices.ndim
+    updates = np.moveaxis(g, tuple(range(axis, axis + k)), tuple(range(k)))
+    np.add.at(np.moveaxis(out, axis, 0), indices, updates)  # duplicates add up
+    return out
+
+
+register(
+    "gather(params, indices, axis=0)",
+    attrs=("axis",),
+    forward=_gather,
+    infer=_gather_infer,
+    grad=lambda g, n: (F("gather_grad", g, n.inputs[1], n.inputs[0], axis=n.attrs.get("axis", 0)), None),
+    rule="∂gather(x, i)/∂x = the adjoint added into zeros at i (duplicates summed)",
+    doc="the slices of params at integer indices along axis",
+)
+register(
+    "gather_grad(t, indices, like, axis=0)",
+    attrs=("axis",),
+    forward=_gather_grad_forward,
+    infer=lambda i, a, s: (i[2].shape, i[0].dtype),
+    grad=lambda g, n: (F("gather", g, n.inputs[1], axis=n.attrs.get("axis", 0)), None, None),
+    rule="∂/∂t = the adjoint gathered at the same indices",
+    doc="t added into zeros shaped like `like` at indices, duplicates summed (made by gradients)",
+    tags=("internal",),
+)
+
+
+def _one_hot_infer(inputs, attrs, span):
+    indices = inputs[0]
+    _int_indices(indices, span, "one_hot's indices")
+    depth = int(attrs["depth"])
+    if depth < 0:
+        raise invalid(f"one_hot depth must be 0 or more, got {depth}", span)
+    return (None if indices.shape is None else tuple(indices.shape) + (depth,)), attrs["dtype"]
+
+
+register(
+    "one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype=None)",
+    attrs=("depth", "on_value", "off_value", "dtype"),
+    forward=lambda i, depth, on_value=1.0, off_value=0.0, dtype=None: np.where(i[..., None] == np.arange(int(depth)), on_value, off_value).astype(dtype),
+    infer=_one_hot_infer,
+    grad=NOT_DIFFERENTIABLE,
+    doc="a new last axis of size depth: on_value at each index, off_value elsewhere",
+    default_float=True,
+)
+
+
+# ----- running sums and clipping -----
+
+def _cumsum(x, axis=0, exclusive=False, reverse=False):
+    axis = int(axis) % x.ndim
+    if reverse:
+        x = np.flip(x, axis)
+    out = np.cumsum(x, axis=axis)
+    if exclusive and x.shape[axis]:
+        pads = [(1, 0) if i == axis else (0, 0) for i in range(x.ndim)]
+        out = np.pad(out[take_index(axis, x.ndim, slice(None, -1))], pads)
+    return np.flip(out, axis) if reverse else out
+
+
+def _cumsum_infer(inputs, attrs, span):
+    x = inputs[0]
+    if x.rank is not None:
+        one_axis(attrs.get("axis", 0), x.rank, span)
+    return x.shape, x.dtype
+
+
+register(
+    "cumsum(x, axis=0, exclusive=False, reverse=False)",
+    attrs=("axis", "exclusive", "reverse"),
+    forward=_cumsum,
+    infer=_cumsum_infer,
+    grad=lambda g, n: (F("cumsum", g, axis=n.attrs.get("axis", 0), exclusive=n.attrs.get("exclusive", False), reverse=not n.attrs.get("reverse", False)),),
+    rule="∂cumsum(x)/∂x = cumsum of the adjoint in the other direction",
+    doc="running sum along axis",
+    numpy=True,
+    domain=(-2.0, 2.0),
+    test_shapes=(((3,),), ((2, 3),)),
+)
+
+
+def _clip_grad(g, n):
+    t, lo, hi = n.inputs
+    zeros = F("zeros_like", g)
+    inside = F("logical_and", t >= lo, t <= hi)
+    return (
+        unbroadcast(F("where", inside, g, zeros), t),
+        unbroadcast(F("where", t < lo, g, zeros), lo),
+        unbroadcast(F("where", t > hi, g, zeros), hi),
+    )
+
+
+register(
+    "clip_by_value(t, clip_value_min, clip_value_max)",
+    forward=lambda t, lo, hi: np.minimum(np.maximum(t, lo), hi),
+    infer=broadcasting,
+    grad=_clip_grad,
+    rule="∂clip(t,lo,hi)/∂t = 1 where lo <= t <= hi; ∂/∂lo = 1 where t < lo; ∂/∂hi = 1 where t > hi",
+    doc="t limited to [clip_value_min, clip_value_max]",
+    promote=True,
+    domain=(-2.0, 2.0),
+    test_shapes=(((3,), (), ()), ((2, 3), (1, 3), ())),
+)
+
+
+# ----- norms and the like -----
+
+def _norm_infer(inputs, attrs, span):
+    ord = attrs.get("ord", "euclidean")
+    if ord not in ("euclidean", "fro", 2, 2.0):
+        raise invalid(f"only the euclidean norm is supported, not ord={ord!r}", span, help=['leave ord out, or use ord="euclidean"'])
+    return float_only(_reduce_infer)(inputs, attrs, span)
+
+
+def _norm_grad(g, n):
+    x, axis, keepdims = n.inputs[0], n.attrs.get("axis"), n.attrs.get("keepdims", False)
+    # x/|x|: NaN at a zero vector, as TensorFlow
+    return (restore(g, x, axis, keepdims) * x / restore(n, x, axis, keepdims),)
+
+
+def _norm(x, ord="euclidean", axis=None, keepdims=False):
+    axes = None if axis is None else tuple(int(a) % x.ndim for a in _squeeze_axes(axis))
+    return np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdims))
+
+
+register(
+    "norm(tensor, ord=\"euclidean\", axis=None, keepdims=False)",
+    attrs=("ord", "axis", "keepdims"),
+    forward=_norm,
+    infer=_norm_infer,
+    grad=_norm_grad,
+    rule="∂|x|/∂x = x/|x| (NaN at a zero vector)",
+    doc="euclidean norm over axis (all elements by default)",
+    domain=(0.5, 2.0),
+)
+register(
+    "l2_loss(t)",
+    forward=lambda x: np.sum(x * x) / 2,
+    infer=float_only(lambda i, a, s: ((), i[0].dtype)),
+    grad=lambda g, n: (g * n.inputs[0],),
+    rule="∂(sum(x²)/2)/∂x = x",
+    doc="half the sum of squares, sum(t²)/2",
+    domain=(-2.0, 2.0),
+)
+
+
+# ----- einsum -----
+
+def parse_einsum(equation, ranks, span):
+    """The operands' subscripts and the output's, checked against the operands' ranks."""
+    eq = equation.replace(" ", "")
+    if "." in eq:
+        raise fail("E0312", "einsum with ... (broadcast axes) is not supported", span, help=["name every axis with a letter"])
+    if eq.count("->") > 1:
+        raise fail("E0312", f"einsum equation '{equation}' has more than one ->", span)
+    lhs, _, out = eq.partition("->")
+    subs = lhs.split(",")
+    letters = "".join(subs)
+    if "->" not in eq:  # implicit output: the letters seen once, sorted, as NumPy
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    if not all(c.isalpha() for c in letters + out):
+        raise fail("E0312", f"einsum equation '{equation}' may hold only letters, ',' and '->'", span)
+    if len(subs) != len(ranks):
+        raise fail("E0312", f"einsum equation '{equation}' names {len(subs)} operand{'s' * (len(subs) != 1)}, but {len(ranks)} were given", span)
+    for k, (s, r) in enumerate(zip(subs, ranks)):
+        if r is not None and len(s) != r:
+            raise fail("E0312", f"einsum operand {k} has rank {r}, but its subscripts '{s}' name {len(s)} axes", span)
+    for c in out:
+        if out.count(c) > 1 or c not in letters:
+            raise fail("E0312", f"einsum output letter '{c}' must appear once in the output and in some operand", span)
+    return subs, out
+
+
+def _einsum_infer(inputs, attrs, span):
+    subs, out = parse_einsum(attrs["equation"], [x.rank for x in inputs], span)
+    sizes = {}
+    for x, s in zip(inputs, subs):
+        if x.shape is None:
+            continue
+        for c, d in zip(s, x.shape):
+            if d is None:
+                continue
+            if sizes.setdefault(c, d) != d:
+                raise fail("E0302", f"einsum letter '{c}' stands for sizes {sizes[c]} and {d}", span)
+    return tuple(sizes.get(c) for c in out), inputs[0].dtype
+
+
+def _einsum_grad(g, n):
+    subs, out = parse_einsum(n.attrs["equation"], [x.rank for x in n.inputs], None)
+    grads = []
+    for k, (x, s) in enumerate(zip(n.inputs, subs)):
+        distinct = "".join(dict.fromkeys(s))
+        operands, terms = [g], [out]
+        for j, (other, t) in enumerate(zip(n.inputs, subs)):
+            if j != k:
+                operands.append(other)
+                terms.append(t)
+        if set(distinct) - set("".join(terms)):
+            # letters summed inside x alone: the adjoint is the same along them
+            operands.append(F("ones_like", x))
+            terms.append(s)
+        if len(operands) == 1 and terms[0] == distinct:
+            r = g
+        else:
+            r = F("einsum", *operands, equation=",".join(terms) + "->" + distinct)
+        if distinct != s:  # repeated letters: only the diagonal of x was used
+            r = F("einsum_embed", r, equation=f"{distinct}->{s}")
+        grads.append(r)
+    return tuple(grads)
+
+
+register(
+    "einsum(equation, *operands)",
+    attrs=("equation",),
+    forward=lambda *xs, equation: np.einsum(equation, *xs, optimize=len(xs) > 2),
+    infer=_einsum_infer,
+    grad=_einsum_grad,
+    rule="∂einsum/∂xₖ = einsum of the adjoint with the other operands, onto xₖ's subscripts",
+    doc="Einstein summation, e.g. einsum(\"ij,jk->ik\", a, b)",
+    promote=True,
+    numpy=False,
+)
+
+
+def _einsum_embed(t, equation):
+    src, dst = equation.split("->")
+    size = dict(zip(src, t.shape))
+    out = np.zeros([size[c] for c in dst], t.dtype)
+    # a view with one axis per distinct letter: a letter's stride is the sum of its axes' strides
+    strides = [sum(out.strides[i] for i, d in enumerate(dst) if d == c) for c in src]
+    np.lib.stride_tricks.as_strided(out, shape=t.shape, strides=strides)[...] = t
+    return out
+
+
+def _einsum_embed_infer(inputs, attrs, span):
+    src, dst = attrs["equation"].split("->")
+    t = inputs[0]
+    size = dict(zip(src, t.shape)) if t.shape is not None else {}
+    return tuple(size.get(c) for c in dst), t.dtype
+
+
+register(
+    "einsum_embed(t, equation)",
+    attrs=("equation",),
+    forward=_einsum_embed,
+    infer=_einsum_embed_infer,
+    grad=lambda g, n: (F("einsum", g, equation="->".join(reversed(n.attrs["equation"].split("->")))),),
+    rule="∂/∂t = the diagonal the values were written to",
+    doc="zeros with t written along a diagonal, e.g. \"i->ii\" (made by gradients of einsum)",
+    tags=("internal",),
+)
+
+
+# ----- index results: argmax, argmin, unique -----
+
+def _arg_infer(inputs, attrs, span):
+    x = inputs[0]
+    if x.shape is None:
+        return None, np.dtype(np.int64)
+    axis = one_axis(attrs.get("axis", 0), x.rank, span)
+    return x.shape[:axis] + x.shape[axis + 1:], np.dtype(np.int64)
+
+
+for _name, _fn, _what in (("argmax", np.argmax, "largest"), ("argmin", np.argmin, "smallest")):
+    register(
+        f"{_name}(input, axis=0)",
+        attrs=("axis",),
+        forward=lambda x, axis=0, fn=_fn: fn(x, axis=int(axis)).astype(np.int64),
+        infer=_arg_infer,
+        grad=NOT_DIFFERENTIABLE,
+        doc=f"int64 index of the {_what} element along axis (axis 0 by default, as TensorFlow)",
+    )
+
+
+def _unique(x):
+    _, first = np.unique(x, return_index=True)
+    return x[np.sort(first)]
+
+
+def _unique_infer(inputs, attrs, span):
+    x = inputs[0]
+    if x.rank is not None and x.rank != 1:
+        raise invalid(f"unique needs a vector, got a tensor of shape {shape_str(x.shape)}", span, help=["flatten it first with reshape(x, [-1])"])
+    return (None,), x.dtype
+
+
+register(
+    "unique(x)",
+    forward=_unique,
+    infer=_unique_infer,
+    grad=NO_GRADIENT,
+    rule="no gradient rule: a path through it is an error, as TensorFlow's LookupError",
+    doc="the distinct values of a vector, in order of first occurrence (length known only at run time)",
+)
