@@ -379,11 +379,9 @@ class _AstBuilder:
             operands.append(ast.BinOp("**" if value == "^" else value, left, right, span, _token_span(op)))
 
     def _chained(self, children, comparisons) -> ParseError:
-        first, last = children[0], children[-1]
-        start = _token_span(first) if isinstance(first, str) else self._span(first)
-        return _error("E0110", "comparisons cannot be chained", _join(start, self._span(last)),
-                      label="chained comparison",
-                      labels=[Label(_token_span(op), "comparison") for op in comparisons],
+        first, second = comparisons[0], comparisons[1]
+        return _error("E0110", "comparisons cannot be chained", _token_span(second),
+                      label="a second comparison", labels=[Label(_token_span(first), "first comparison")],
                       notes=["a comparison gives a bool tensor; gradcli does not chain them as Python does"],
                       help=["compare two values at a time"])
 

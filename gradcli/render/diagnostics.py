@@ -1,0 +1,211 @@
+"""Diagnostics as rustc-style text and as the JSON form of CLI.md.
+
+Plain ANSI escapes, no Rich: this runs on every error path, where start-up
+time is what the user waits for.
+"""
+from __future__ import annotations
+
+import textwrap
+import unicodedata
+
+from ..source import Diagnostic, Span
+
+__all__ = ["render_text", "diagnostic_to_json", "display_width"]
+
+TAB = "    "  # a tab is drawn as four spaces, in the code line and under it alike
+
+_RESET = "\x1b[0m"
+_STYLES = {
+    "error": "\x1b[1;31m",
+    "warning": "\x1b[1;33m",
+    "gutter": "\x1b[1;34m",
+    "secondary": "\x1b[1;34m",
+    "message": "\x1b[1m",
+    "help": "\x1b[1m",
+    "note": "\x1b[1m",
+}
+
+
+def _paint(text: str, style: str, color: bool) -> str:
+    return f"{_STYLES[style]}{text}{_RESET}" if color and text else text
+
+
+def char_width(char: str) -> int:
+    """Columns a character takes in a terminal: 2 for East Asian wide, 0 for combining."""
+    if char == "\t":
+        return len(TAB)
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    """Terminal columns of a string, with tabs as four spaces."""
+    if text.isascii() and "\t" not in text:
+        return len(text)
+    return sum(char_width(c) for c in text)
+
+
+class _Mark:
+    """An underline on one source line: display columns [start, end), a char, a label."""
+
+    __slots__ = ("start", "end", "char", "label", "primary")
+
+    def __init__(self, start: int, end: int, char: str, label: str, primary: bool):
+        self.start, self.end, self.char, self.label, self.primary = start, end, char, label, primary
+
+
+def render_text(diag: Diagnostic, color: bool = False, width: int | None = None) -> str:
+    """The diagnostic as rustc lays it out: header, location, source lines with
+    `^` under the primary span and `-` under secondary ones, then notes and help.
+
+    `width` (terminal columns) wraps note and help lines; source lines are
+    never wrapped, so carets stay under what they point at.
+    """
+    header = (_paint(f"{diag.severity}[{diag.code}]", diag.severity if diag.severity in _STYLES else "error", color)
+              + _paint(f": {diag.message}", "message", color))
+    lines = [header]
+    source, span = diag.source, diag.span
+    marks_by_line = _marks_by_line(diag) if source is not None and span is not None else {}
+    numbers = sorted(marks_by_line)
+    gutter = len(str(numbers[-1])) if numbers else 0
+    pad = " " * gutter
+    bar = _paint(f"{pad} |", "gutter", color)
+    if source is not None and span is not None:
+        lines.append(_paint(f"{pad}-->", "gutter", color) + f" {source.name}:{span.line}:{span.column}")
+        lines.append(bar)
+        previous = None
+        for number in numbers:
+            if previous is not None and number > previous + 1:
+                lines.append(_paint("...", "gutter", color))
+            code = source.line_text(number).replace("\t", TAB)
+            lines.append(_paint(f"{number:>{gutter}} |", "gutter", color) + (f" {code}" if code else ""))
+            lines.extend(bar + row for row in _underline_rows(marks_by_line[number], diag.severity, color))
+            previous = number
+    elif source is not None:
+        lines.append(_paint(" -->", "gutter", color) + f" {source.name}")
+    trailer = [("note", text) for text in diag.notes] + [("help", text) for text in diag.help]
+    if trailer:
+        if marks_by_line:
+            lines.append(bar)
+        for kind, text in trailer:
+            lines.extend(_trailer_lines(kind, text, pad, color, width))
+    return "\n".join(lines)
+
+
+def _trailer_lines(kind: str, text: str, pad: str, color: bool, width: int | None) -> list[str]:
+    lead = f"{pad} = "
+    head = _paint(f"{pad} =", "gutter", color) + " " + _paint(f"{kind}:", kind, color) + " "
+    indent = " " * (len(lead) + len(kind) + 2)
+    parts = text.split("\n")
+    if width:
+        room = max(20, width - len(indent))
+        parts = [wrapped for part in parts for wrapped in (textwrap.wrap(part, room) or [""])]
+    return [head + parts[0]] + [indent + part for part in parts[1:]]
+
+
+def _marks_by_line(diag: Diagnostic) -> dict[int, list[_Mark]]:
+    marks: dict[int, list[_Mark]] = {}
+    for label in diag.labels:
+        _add_mark(marks, diag, label.span, "-", label.text, False)
+    _add_mark(marks, diag, diag.span, "^", diag.label, True)
+    return marks
+
+
+def _add_mark(marks, diag: Diagnostic, span: Span, char: str, label: str, primary: bool) -> None:
+    """Underline a span on its first line; a span running past it stops at the line end."""
+    text = diag.source.line_text(span.line)
+    first = min(span.column - 1, len(text))
+    last = span.end_column - 1 if span.end_line == span.line else len(text)
+    last = min(max(last, first), len(text))
+    start = display_width(text[:first])
+    end = start + display_width(text[first:last])
+    if end <= start:
+        end = start + 1  # an empty span (end of line, end of input) still gets one mark
+    marks.setdefault(span.line, []).append(_Mark(start, end, char, label, primary))
+
+
+def _underline_rows(marks: list[_Mark], severity: str, color: bool) -> list[str]:
+    """The rows under one code line: every mark, the rightmost label inline and
+    the others each on its own row below, hung from a `|` at its mark's start."""
+    main_style = "warning" if severity == "warning" else "error"
+    cells: list[tuple[str, str | None]] = []
+
+    def put(row: list, column: int, text: str, style: str | None) -> None:
+        while len(row) < column + len(text):
+            row.append((" ", None))
+        for i, char in enumerate(text):
+            row[column + i] = (char, style)
+
+    # Secondary marks first, so the primary one wins where they overlap.
+    ordered = sorted(marks, key=lambda m: m.primary)
+    for mark in ordered:
+        put(cells, mark.start, mark.char * (mark.end - mark.start), main_style if mark.primary else "secondary")
+    labelled = sorted((m for m in marks if m.label), key=lambda m: m.start)
+    rows = []
+    if labelled and labelled[-1].start >= max(m.start for m in marks):
+        last = labelled.pop()
+        put(cells, len(cells) + 1, last.label, main_style if last.primary else "secondary")
+    rows.append(cells)
+    if labelled:
+        rows.append(_hangers(labelled, put))
+        while labelled:
+            mark = labelled.pop()
+            row = _hangers(labelled, put)
+            put(row, mark.start, mark.label, main_style if mark.primary else "secondary")
+            rows.append(row)
+    return [" " + _join_cells(row, color) for row in rows]
+
+
+def _hangers(marks: list[_Mark], put) -> list:
+    row: list = []
+    for mark in marks:
+        put(row, mark.start, "|", "secondary" if not mark.primary else None)
+    return row
+
+
+def _join_cells(row, color: bool) -> str:
+    if not color:
+        return "".join(char for char, _ in row).rstrip()
+    out, style, run = [], None, ""
+    for char, cell_style in row:
+        if cell_style != style:
+            out.append(_paint(run, style, color) if style else run)
+            style, run = cell_style, ""
+        run += char
+    out.append(_paint(run, style, color) if style else run)
+    return "".join(out).rstrip()
+
+
+def diagnostic_to_json(diag: Diagnostic) -> dict:
+    """The JSON form of CLI.md: positions 1-based and end-exclusive, null without a span."""
+    span = diag.span
+    spans = []
+    if span is not None:
+        spans.append(_span_json(span, diag.label, True))
+    spans.extend(_span_json(label.span, label.text, False) for label in diag.labels)
+    return {
+        "severity": diag.severity,
+        "code": diag.code,
+        "message": diag.message,
+        "file": diag.source.name if diag.source is not None else None,
+        "line": span.line if span else None,
+        "column": span.column if span else None,
+        "end_line": span.end_line if span else None,
+        "end_column": span.end_column if span else None,
+        "spans": spans,
+        "notes": list(diag.notes),
+        "help": list(diag.help),
+        "rendered": render_text(diag, color=False),
+    }
+
+
+def _span_json(span: Span, label: str, primary: bool) -> dict:
+    return {
+        "line": span.line,
+        "column": span.column,
+        "end_line": span.end_line,
+        "end_column": span.end_column,
+        "label": label,
+        "primary": primary,
+    }
