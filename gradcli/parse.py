@@ -37,6 +37,7 @@ CODES: dict[str, tuple[str, str]] = {
     "E0113": ("invalid assignment target", "f(x) = 2\n"),
     "E0114": ("only a name can be called", "y = f(x)(2)\n"),
     "E0115": ("positional argument after a keyword argument", "y = f(x=1, 2)\n"),
+    "E0116": ("missing ':' before a type", "placeholder X float[2, 1]\n"),
 }
 
 KEYWORDS = frozenset({"var", "placeholder", "fetch", "expect", "True", "False", "None"})
@@ -606,6 +607,10 @@ def _unexpected_token(error, source: Source) -> Diagnostic:
         if first_on_line and opener.line < token.line and not _closes_later(
                 source.text, token.start_pos, opener.value, _OPENERS[opener.type]):
             return _unclosed(opener, source, at_end=False, next_line=token.line)
+    if kind in ("NAME", "STRING") and "COLON" in accepts:
+        missing = _missing_colon(_statement_items(stack), token, span, source)
+        if missing is not None:
+            return missing
     if kind in _EXPR_START - {"ADD_OP"} and "EQUAL" in accepts:
         missing = _missing_equals(_statement_items(stack), token, span)
         if missing is not None:
@@ -627,9 +632,8 @@ def _generic(token, accepts, span: Span, stack) -> Diagnostic:
     items = _statement_items(stack)
     if token.type == "EQUAL" and _is_token(items[0] if items else None, {"EXPECT"}):
         diagnostic.help.append("use '==' to compare")
-    elif token.type in ("NAME", "STRING") and "COLON" in accepts and len(items) == 2 \
-            and _is_token(items[0], {"VAR", "PLACEHOLDER"}):
-        diagnostic.help.append(f"a type follows ':', as in '{items[0].value} {items[1].value}: {token.value}'")
+    elif token.type == "COMMA" and any(_is_token(item, {"EQUAL"}) for item in items):
+        diagnostic.help.append("write several values as a list in brackets: [a, b]")
     elif token.type in _EXPR_START and "COMMA" in accepts and _open_brackets(stack):
         diagnostic.help.append("add a ',' between the items")
     return diagnostic
@@ -651,6 +655,19 @@ def _unclosed(opener, source: Source, at_end: bool, next_line: int = 0) -> Diagn
 def _keyword_as_name(keyword) -> Diagnostic:
     return Diagnostic("E0105", f"keyword '{keyword.value}' cannot be used as a name", _token_span(keyword),
                       label="a keyword", notes=[_KEYWORD_NOTE], help=["choose another name"])
+
+
+def _missing_colon(items, token, span: Span, source: Source) -> Diagnostic | None:
+    """E0116: `placeholder X float[2]`, or `var x float32 = 1`: a type without its ':'."""
+    if len(items) != 2 or not _is_token(items[0], {"VAR", "PLACEHOLDER"}):
+        return None
+    line_rest = source.line_text(token.line)[token.column - 1:]
+    if items[0].type == "VAR" and "=" not in line_rest:
+        return None  # `var x y`: more likely a missing '=' before an expression
+    name = items[1]
+    shown = token.value if token.type == "STRING" else f"'{token.value}'"
+    return Diagnostic("E0116", f"missing ':' before the type {shown}", span,
+                      label="expected ':' before this", help=[f"add ':' after '{name.value}'"])
 
 
 def _missing_equals(items, token, span: Span) -> Diagnostic | None:
