@@ -750,9 +750,16 @@ def _closes_later(text: str, pos: int, opener: str, closer: str) -> bool:
 
 
 def _end_line(item) -> int:
+    """The last line of a value-stack item: a token, an AST node, or a tree of
+    Lark's helper rules (for `a, b, c`), whose last child ends it."""
+    while hasattr(item, "children"):
+        if not item.children:
+            return 0
+        item = item.children[-1]
     if _is_token(item, None):
         return item.end_line or item.line
-    return item.span.end_line
+    span = getattr(item, "span", None)
+    return span.end_line if span is not None else 0
 
 
 def _token_place(token, source: Source) -> Span:
