@@ -168,9 +168,9 @@ _no_grad_unary("round", np.round, "nearest integer, ties to even (banker's round
 register(
     "leaky_relu(features, alpha=0.2)",
     attrs=("alpha",),
-    forward=lambda x, alpha: np.where(x > 0, x, x * np.asarray(alpha, x.dtype)),
+    forward=lambda x, alpha=0.2: np.where(x > 0, x, x * np.asarray(alpha, x.dtype)),
     infer=float_only(same_as_first),
-    grad=lambda g, n: (_where(n.inputs[0] > 0, g, g * n.attrs["alpha"]),),
+    grad=lambda g, n: (_where(n.inputs[0] > 0, g, g * n.attrs.get("alpha", 0.2)),),
     rule="∂leaky_relu(x)/∂x = 1 if x > 0 else alpha",
     doc="x if x > 0 else alpha*x",
     domain=(-2.0, 2.0),
