@@ -9,6 +9,7 @@ and each callback builds one node from its children.
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 import re
 import threading
@@ -68,7 +69,7 @@ def grammar_text() -> str:
     return (Path(__file__).resolve().parent.parent / "grammar" / _GRAMMAR_FILE).read_text(encoding="utf-8")
 
 
-def _cache_path() -> str | None:
+def _cache_path(grammar: str) -> str | None:
     """A per-user file for Lark's pickled tables, or None when not writable.
 
     Lark's own `cache=True` writes into the shared temp directory, where
@@ -82,7 +83,10 @@ def _cache_path() -> str | None:
         return None
     if not os.access(folder, os.W_OK):
         return None
-    return os.path.join(folder, "grammar.lark-cache")
+    # One file per grammar text, so two installed versions do not keep
+    # overwriting each other's tables (Lark also checks a hash inside).
+    digest = hashlib.sha256(grammar.encode("utf-8")).hexdigest()[:16]
+    return os.path.join(folder, f"grammar-{digest}.lark-cache")
 
 
 class _BracketNewlines:
@@ -118,7 +122,7 @@ def _get_parser():
             maybe_placeholders=True,
         )
         text = grammar_text()
-        cache = _cache_path()
+        cache = _cache_path(text)
         try:
             parser = Lark(text, cache=cache, **options) if cache else Lark(text, **options)
         except OSError:  # an unreadable or unwritable cache file is not an error
@@ -167,8 +171,8 @@ def decode_source(data: bytes, name: str) -> Source:
     of the first bad byte and points at it in the (replacement-decoded) text.
     """
     bom = b"\xef\xbb\xbf"
-    if data.startswith(bom):
-        data = data[len(bom):]
+    skipped = len(bom) if data.startswith(bom) else 0
+    data = data[skipped:]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -176,7 +180,7 @@ def decode_source(data: bytes, name: str) -> Source:
         source = Source(name, data.decode("utf-8", errors="replace"))
         span = source.span(len(prefix), len(prefix) + 1)
         raise ParseError(Diagnostic(
-            "E0108", f"invalid UTF-8 at byte offset {error.start}", span, label="not UTF-8",
+            "E0108", f"invalid UTF-8 at byte offset {error.start + skipped}", span, label="not UTF-8",
             source=source, notes=["gradcli reads source files as UTF-8"],
             help=["save the file as UTF-8 text"],
         )) from None
@@ -184,7 +188,7 @@ def decode_source(data: bytes, name: str) -> Source:
     if nul != -1:
         source = Source(name, text)
         raise ParseError(Diagnostic(
-            "E0108", f"binary data: NUL byte at byte offset {len(text[:nul].encode('utf-8'))}",
+            "E0108", f"binary data: NUL byte at byte offset {skipped + len(text[:nul].encode('utf-8'))}",
             source.span(nul, nul + 1), label="NUL byte", source=source,
             notes=["a .grad model is a text file"],
         ))

@@ -672,7 +672,8 @@ def test_grammar_text_prefers_the_copy_inside_an_installed_package(tmp_path):
     code = ("import gradcli.parse as p; from gradcli.source import Source;"
             "print(p.grammar_text().splitlines()[0]); print(len(p.parse(Source('m', 'y = 1')).statements))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
-                            env={**os.environ, "PYTHONPATH": str(tmp_path)})
+                            env={**os.environ, "PYTHONPATH": str(tmp_path),
+                                 "XDG_CACHE_HOME": str(tmp_path / "cache")})
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[:2] == ["// packaged copy", "1"]
 
@@ -685,3 +686,9 @@ def test_an_unwritable_cache_directory_is_not_an_error(tmp_path):
                   XDG_CACHE_HOME=str(blocked))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "1" and result.stderr == ""
+
+
+def test_byte_offsets_count_a_leading_bom():
+    with pytest.raises(ParseError) as caught:
+        decode_source(b"\xef\xbb\xbfy = \xff\n", "bom.grad")
+    assert caught.value.diagnostics[0].message == "invalid UTF-8 at byte offset 7"
