@@ -144,15 +144,14 @@ class Graph:
         self.random_ops = 0  # each random op gets its own stream of the run's seed
 
     def constant(self, value, dtype=None, weak=False, span=None) -> Node:
-        from .ops import registry
-
         array = np.asarray(value, dtype=dtype)
-        if dtype is None and array.dtype.kind == "f":
-            array = array.astype(np.float64 if weak else self.float_dtype)
-        elif dtype is None and array.dtype.kind in "iu":
-            array = array.astype(np.int64 if weak else np.int32)
+        if dtype is None and not isinstance(value, np.ndarray):  # a Python number or list
+            if array.dtype.kind == "f":
+                array = array.astype(np.float64 if weak else self.float_dtype)
+            elif array.dtype.kind in "iu":
+                array = array.astype(np.int64 if weak else np.int32)
         self._check_size(array.shape, span)
-        return Node(self, registry.CONSTANT, (), {"value": array}, array.shape, array.dtype, weak, span)
+        return Node(self, _registry().CONSTANT, (), {"value": array}, array.shape, array.dtype, weak, span)
 
     def placeholder(self, name, dtype, shape, default: Node | None = None, span=None) -> Node:
         from .ops import registry
@@ -171,26 +170,22 @@ class Graph:
 
     def apply(self, op, inputs, attrs=None, span=None) -> Node:
         """Make a node of `op` (an OpDef or its name), checking shapes and dtypes now."""
-        from .ops import registry
-
         if isinstance(op, str):
-            op = registry.get(op)
+            op = _registry().NAMES[op]
         attrs = attrs or {}
         if "dtype" in attrs or op.default_float:
             # a callable default_float decides from the other attrs (range: float bounds)
             default = op.default_float(attrs) if callable(op.default_float) else op.default_float
             attrs = {**attrs, "dtype": self.dtype_attr(attrs.get("dtype"), default)}
-        inputs = tuple(self.lift(x, inputs) for x in inputs)
-        weak = False
+        inputs = tuple(inputs) if all(isinstance(x, Node) for x in inputs) else tuple(self.lift(x, inputs) for x in inputs)
         if op.promote:
             # promote=True: every input shares one dtype; promote=k: inputs from k on
             first = 0 if op.promote is True else op.promote
-            head, tail = inputs[:first], inputs[first:]
-            if tail:
-                inputs = head + promote(tail, span)
-                weak = all(x.weak for x in tail)
+            if inputs[first:]:
+                inputs = inputs[:first] + promote(inputs[first:], span)
         shape, dtype = op.infer(inputs, attrs, span)
-        weak = weak and np.dtype(dtype).kind in "if"  # only numbers are weak, never a comparison
+        # literal-only arithmetic stays weak; a comparison's bool never is
+        weak = bool(inputs) and all(x.weak for x in inputs) and np.dtype(dtype).kind in "if"
         self._check_size(shape, span)
         if op.random:
             attrs = {**attrs, "stream": self.random_ops}
@@ -241,8 +236,23 @@ class Graph:
 
 def apply(op, *inputs, span=None, **attrs) -> Node:
     """Build a node in the graph of its first node input (gradient rules use this)."""
-    graph = next(x.graph for x in inputs if isinstance(x, Node))
-    return graph.apply(op, inputs, attrs, span)
+    for x in inputs:
+        if isinstance(x, Node):
+            return x.graph.apply(op, inputs, attrs, span)
+    raise TypeError(f"apply({op!r}) needs at least one Node input")
+
+
+_REGISTRY = None
+
+
+def _registry():
+    """The op registry, imported once: graph building is the hot path and ops import graph."""
+    global _REGISTRY
+    if _REGISTRY is None:
+        from .ops import registry
+
+        _REGISTRY = registry
+    return _REGISTRY
 
 
 def promote(inputs, span):
@@ -301,6 +311,8 @@ def broadcast_shapes(a, b, span=None, nodes=()):
     """NumPy broadcasting of static shapes with unknown (None) dimensions."""
     if a is None or b is None:
         return None
+    if a == b and None not in a:
+        return tuple(a)
     out = []
     for i in range(1, max(len(a), len(b)) + 1):
         da = a[-i] if i <= len(a) else 1

@@ -297,6 +297,9 @@ class _AstBuilder:
         return ast.Assign(names, value, True, _join(self._span(targets[0]), self._span(value)))
 
     def _target(self, node) -> ast.Name:
+        if type(node) is ast.Name and node.id == "placeholder":
+            raise _error("E0105", "keyword 'placeholder' cannot be used as a name", node.span, label="a keyword",
+                         notes=[_KEYWORD_NOTE], help=["choose another name"])
         if type(node) is ast.Name and "." not in node.id:
             return node
         span = self._span(node)
@@ -432,7 +435,12 @@ class _AstBuilder:
         return ast.Slice(start, stop, step, _join(first, last))
 
     def name(self, children):
-        return self._name(children[0])
+        token = children[0]
+        # TF1's `placeholder("float", shape=[2, 1])` and `tf.placeholder(...)` are calls, not a
+        # keyword misused: let the name through; _target refuses it as an assignment target
+        if token.value == "placeholder" or token.value.endswith(".placeholder") and token.value.count("placeholder") == 1:
+            return ast.Name(token.value, _token_span(token))
+        return self._name(token)
 
     def number(self, children):
         token = children[0]

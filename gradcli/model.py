@@ -1,0 +1,439 @@
+"""The Python API: load a model, evaluate it at feeds, ask for gradients.
+
+What the commands call, and what notebooks and graders use directly:
+
+    model = gradcli.load("samples/linear.grad")
+    out = model.eval(feeds={"X": [[2], [3]], "Y": [[3], [2]]})
+    dW, db = model.gradients("cost", ["W", "b"], feeds=...)
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .evaluate import evaluate, first_non_finite, needed_nodes
+from .gradients import Unconnected, gradients as build_gradients
+from .graph import Node, dtype_name, shape_str
+from .parse import parse
+from .resolve import Claim, Derivative, ListValue, Resolved, resolve
+from .source import Diagnostic, Label, Source, fail
+
+DEFAULT_MAX_ELEMENTS = 100_000_000
+
+
+def load(path, dtype: str = "float64", max_elements: int = DEFAULT_MAX_ELEMENTS) -> "Model":
+    """Read and build a .grad file ("-" is not special here; pass text to loads)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise fail("E0002", f"cannot read {path}: {e.strerror or e}", help=["check the path"]) from None
+    return loads_bytes(data, str(path), dtype, max_elements)
+
+
+def loads(text: str, name: str = "<string>", dtype: str = "float64", max_elements: int = DEFAULT_MAX_ELEMENTS) -> "Model":
+    """Build a model from .grad source text."""
+    return Model(Source(name, text), dtype, max_elements)
+
+
+def loads_bytes(data: bytes, name: str, dtype: str = "float64", max_elements: int = DEFAULT_MAX_ELEMENTS) -> "Model":
+    from .parse import decode_source
+
+    return Model(decode_source(data, name), dtype, max_elements)
+
+
+@dataclass(eq=False)
+class Entry:
+    """One fetched name: a tensor, a list (one value per element) or a None gradient."""
+
+    name: str
+    kind: str  # "tensor" or "list"
+    value: object  # ndarray, None, or a list of ndarray/None
+    dtype: object  # np.dtype, None, or a list
+    derivative: object = None  # Derivative, or a list of them (None where not a gradient)
+    reason: object = None  # why a None gradient is None (a list for lists)
+
+
+@dataclass(eq=False)
+class ClaimResult:
+    claim: Claim
+    lhs: np.ndarray | None
+    rhs: np.ndarray | None
+    max_abs_err: float | None
+    ok: bool | None  # None: not checked (an input was not fed)
+    missing: list = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class RunResult:
+    entries: list[Entry]
+    claims: list[ClaimResult]
+    warnings: list[Diagnostic]
+    nodes_evaluated: int = 0
+
+
+class Model:
+    """A built .grad program: its graph, names, claims and gradient calls."""
+
+    def __init__(self, source: Source, dtype: str = "float64", max_elements: int = DEFAULT_MAX_ELEMENTS, expression: bool = False):
+        self.source = source
+        self.dtype = np.dtype(dtype)
+        self.max_elements = max_elements
+        self.program = parse(source)
+        if expression:
+            self.program = _expression_program(self.program)
+        self.resolved: Resolved = resolve(self.program, dtype, max_elements)
+
+    @property
+    def graph(self):
+        return self.resolved.graph
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return list(self.resolved.warnings)
+
+    @property
+    def inputs(self) -> dict[str, Node]:
+        """Placeholders and variables by name: what can be fed."""
+        return dict(self.resolved.inputs)
+
+    def fetch_names(self, fetch=None) -> list[str]:
+        if fetch:
+            for name in fetch:
+                self._value(name)
+            return list(fetch)
+        if self.resolved.fetches:
+            seen = []
+            for name, _ in self.resolved.fetches:
+                if name not in seen:
+                    seen.append(name)
+            return seen
+        return list(self.resolved.shown)
+
+    # ----- feeds -----
+
+    def feed_dict(self, feeds: dict | None) -> dict[Node, np.ndarray]:
+        """Feeds by name -> by node, converted to the declared dtype and checked against the declared shape."""
+        out = {}
+        for name, value in (feeds or {}).items():
+            node = self._input(name)
+            out[node] = convert_feed(name, value, node, self.source)
+        return out
+
+    def _input(self, name: str) -> Node:
+        if name in self.resolved.inputs:
+            return self.resolved.inputs[name]
+        choices = list(self.resolved.inputs)
+        close = difflib.get_close_matches(name, choices, n=1, cutoff=0.5)
+        if name in self.resolved.bindings:
+            message = f"'{name}' is not a placeholder or variable, so it cannot be fed"
+        else:
+            message = f"no placeholder or variable named '{name}'"
+        help_ = [f"did you mean '{close[0]}'?"] if close else ([f"inputs of this model: {', '.join(choices)}"] if choices else ["this model has no placeholders or variables"])
+        raise fail("E0404", message, help=help_)
+
+    # ----- evaluation -----
+
+    def run(self, feeds: dict | None = None, fetch=None, seed: int = 0, claims: bool = True) -> RunResult:
+        """Evaluate the fetched names (and the expect claims whose inputs are fed)."""
+        fed = self.feed_dict(feeds)
+        names = self.fetch_names(fetch)
+        values_of = {name: self._value(name) for name in names}
+        wanted = []
+        for value in values_of.values():
+            wanted.extend(_nodes_in(value))
+        evaluable_claims = []
+        claim_results = []
+        if claims:
+            for claim in self.resolved.claims:
+                missing = _missing_inputs([claim.lhs, claim.rhs], fed)
+                if missing:
+                    claim_results.append(ClaimResult(claim, None, None, None, None, missing))
+                else:
+                    evaluable_claims.append(claim)
+                    wanted += [claim.lhs, claim.rhs]
+        values = evaluate(wanted, fed, seed, self.max_elements)
+        entries = [self._entry(name, values_of[name], values) for name in names]
+        for claim in evaluable_claims:
+            lhs, rhs = self.present(claim.lhs, values[claim.lhs]), self.present(claim.rhs, values[claim.rhs])
+            err, ok = compare_claim(lhs, rhs)
+            claim_results.append(ClaimResult(claim, lhs, rhs, err, ok))
+        claim_results.sort(key=lambda c: c.claim.span.start)
+        warnings = list(self.resolved.warnings)
+        nonfinite = [n for n in wanted if n in values and values[n].dtype.kind == "f" and not np.isfinite(values[n]).all()]
+        if nonfinite:
+            found = first_non_finite(needed_nodes(wanted, fed), values)
+            if found is not None:
+                d = found.diagnostic()
+                d.source = self.source
+                warnings.append(d)
+        return RunResult(entries, claim_results, warnings, len(values))
+
+    def eval(self, feeds: dict | None = None, fetch=None, seed: int = 0) -> dict:
+        """name -> ndarray, list (of ndarray or None), or None for a None gradient."""
+        return {e.name: e.value for e in self.run(feeds, fetch, seed, claims=False).entries}
+
+    def gradients(self, ys, xs, feeds: dict | None = None, grad_ys=None, stop_gradients=None, unconnected_gradients: str = "none", seed: int = 0, **_compat):
+        """tf.gradients by name: ys and xs are names (or lists of names); one value per x (None if unconnected)."""
+        nodes, single = self.gradient_nodes(ys, xs, grad_ys, stop_gradients, unconnected_gradients)
+        present = [n for n in nodes if isinstance(n, Node)]
+        values = evaluate(present, self.feed_dict(feeds), seed, self.max_elements)
+        out = [self.present(n, values[n]) if isinstance(n, Node) else None for n in nodes]
+        return out
+
+    def gradient_nodes(self, ys, xs, grad_ys=None, stop_gradients=None, unconnected_gradients="none"):
+        ys = [ys] if isinstance(ys, str) else list(ys)
+        xs = [xs] if isinstance(xs, str) else list(xs)
+        y_nodes = [self._tensor(y) for y in ys]
+        x_nodes = [self._tensor(x) for x in xs]
+        seeds = None
+        if grad_ys is not None:
+            seeds = []
+            for y, seed in zip(y_nodes, grad_ys if isinstance(grad_ys, (list, tuple)) else [grad_ys]):
+                seeds.append(None if seed is None else self.graph.constant(np.asarray(seed, dtype=y.dtype)))
+        stop = [self._tensor(s) for s in (stop_gradients or [])]
+        return build_gradients(y_nodes, x_nodes, seeds, stop, unconnected_gradients), False
+
+    # ----- what `gradcli grad` asks -----
+
+    def default_ys(self) -> list[str]:
+        """Names bound by = to a tensor that is not a gradient result, in binding order."""
+        return [n for n in self.resolved.shown if isinstance(self.resolved.bindings.get(n), Node) and self.resolved.bindings[n] not in self.resolved.derivatives]
+
+    def default_xs(self) -> list[str]:
+        """Every variable, in declaration order."""
+        from .ops.registry import VARIABLE
+
+        return [n for n, node in self.resolved.inputs.items() if node.op is VARIABLE]
+
+    def gradient_request(self, ys, xs, seeds: dict | None = None, stop=(), unconnected="none") -> "GradientRequest":
+        """Build the gradient nodes of d(sum of ys)/d(each x), by name, once for any number of feeds."""
+        y_nodes = [self._tensor(y) for y in ys]
+        x_nodes = [self._tensor(x) for x in xs]
+        grad_ys = None
+        if seeds:
+            grad_ys = [_seed_node(self.graph, seeds[y], node, y) if y in seeds else None for y, node in zip(ys, y_nodes)]
+        stop_nodes = [self._tensor(s) for s in stop]
+        results = build_gradients(y_nodes, x_nodes, grad_ys, stop_nodes, unconnected)
+        return GradientRequest(list(ys), list(xs), y_nodes, x_nodes, results, stop_nodes, grad_ys)
+
+    def run_gradients(self, request: "GradientRequest", feeds=None, seed: int = 0) -> "GradResult":
+        fed = self.feed_dict(feeds)
+        wanted = list(request.y_nodes) + [r for r in request.results if isinstance(r, Node)]
+        values = evaluate(wanted, fed, seed, self.max_elements)
+        ys = {y: self.present(n, values[n]) for y, n in zip(request.ys, request.y_nodes)}
+        grads, unconnected = {}, {}
+        for x, r in zip(request.xs, request.results):
+            if isinstance(r, Node):
+                grads[x] = self.present(r, values[r])
+            else:
+                grads[x] = None
+                unconnected[x] = r.reason
+        warnings = list(self.resolved.warnings)
+        bad = [n for n in wanted if values[n].dtype.kind == "f" and not np.isfinite(values[n]).all()]
+        if bad:
+            found = first_non_finite(needed_nodes(wanted, fed), values)
+            if found is not None:
+                d = found.diagnostic()
+                d.source = self.source
+                warnings.append(d)
+        return GradResult(ys, grads, unconnected, warnings)
+
+    def formulas(self, request: "GradientRequest") -> dict[str, str]:
+        """Each connected gradient as a .grad expression over the model's names."""
+        from .formula import formula
+
+        return {x: formula(r) for x, r in zip(request.xs, request.results) if isinstance(r, Node)}
+
+    def why_none(self, y, x, stop_gradients=None) -> str | None:
+        """Why the gradient of y with respect to x is None, in words; None when it is not."""
+        (g,), _ = self.gradient_nodes(y, [x], stop_gradients=stop_gradients)
+        return g.reason if isinstance(g, Unconnected) else None
+
+    def check(self, **options):
+        """What `gradcli check` prints: see gradcli.check.check_model."""
+        from .check import check_model
+
+        return check_model(self, **options)
+
+    # ----- helpers -----
+
+    def _value(self, name: str):
+        if name in self.resolved.bindings:
+            return self.resolved.bindings[name]
+        close = difflib.get_close_matches(name, list(self.resolved.bindings), n=1, cutoff=0.5)
+        raise fail("E0201", f"unknown name '{name}'", help=[f"did you mean '{close[0]}'?"] if close else ["`fetch` and --fetch take names bound in the model"])
+
+    def _tensor(self, name) -> Node:
+        value = self._value(name)
+        if not isinstance(value, Node):
+            raise fail("E0505", f"'{name}' is not a tensor", help=["ys, xs and stop_gradients name tensors"])
+        return value
+
+    def present(self, node: Node, value: np.ndarray) -> np.ndarray:
+        """A value as the user sees it: a weak literal takes int32 or the default float."""
+        if node.weak:
+            if value.dtype.kind == "f" and value.dtype != self.dtype:
+                return value.astype(self.dtype)
+            if value.dtype.kind in "iu" and value.dtype != np.int32:
+                return value.astype(np.int32)
+        return value
+
+    def _entry(self, name: str, value, values) -> Entry:
+        derivatives = self.resolved.derivatives
+        if isinstance(value, ListValue):
+            items = value.items
+            vals = [self.present(v, values[v]) if isinstance(v, Node) else None for v in items]
+            return Entry(
+                name,
+                "list",
+                vals,
+                [v.dtype if v is not None else None for v in vals],
+                [derivatives.get(v) for v in items],
+                [v.reason if isinstance(v, Unconnected) else None for v in items],
+            )
+        if isinstance(value, Unconnected):
+            return Entry(name, "tensor", None, None, derivatives.get(value), value.reason)
+        if isinstance(value, Node):
+            v = self.present(value, values[value])
+            return Entry(name, "tensor", v, v.dtype, derivatives.get(value))
+        raise fail("E0209", f"'{name}' is not a tensor and cannot be shown")
+
+
+@dataclass(eq=False)
+class GradientRequest:
+    ys: list[str]
+    xs: list[str]
+    y_nodes: list[Node]
+    x_nodes: list[Node]
+    results: list  # Node or Unconnected per x
+    stop: list[Node]
+    grad_ys: list | None
+
+    def derivative(self, x: str) -> Derivative:
+        return Derivative(list(self.ys), x)
+
+
+@dataclass(eq=False)
+class GradResult:
+    values: dict  # y name -> ndarray
+    gradients: dict  # x name -> ndarray or None
+    unconnected: dict  # x name -> reason
+    warnings: list
+
+
+def _seed_node(graph, value, y: Node, name: str) -> Node:
+    """A --grad-ys value as a constant of y's dtype (its shape is checked by gradients)."""
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise fail("E0406", f"the seed for '{name}' is not an array of numbers")
+    return graph.constant(array.astype(y.dtype))
+
+
+def _nodes_in(value):
+    if isinstance(value, Node):
+        return [value]
+    if isinstance(value, ListValue):
+        return [v for v in value.items if isinstance(v, Node)]
+    return []
+
+
+def _missing_inputs(nodes, fed) -> list[str]:
+    from .ops.registry import PLACEHOLDER
+
+    return [n.name for n in needed_nodes(nodes, fed) if n.op is PLACEHOLDER and not n.inputs and n not in fed]
+
+
+def compare_claim(lhs, rhs, rtol=1e-7, atol=1e-9):
+    """Max abs error and whether the sides agree within tolerance (never exactly)."""
+    try:
+        a, b = np.broadcast_arrays(np.asarray(lhs, np.float64), np.asarray(rhs, np.float64))
+    except ValueError:
+        return float("inf"), False
+    if a.size == 0:
+        return 0.0, True
+    with np.errstate(invalid="ignore"):
+        diff = np.abs(a - b)
+        both_nan = np.isnan(a) & np.isnan(b)
+        same_inf = np.isinf(a) & (a == b)
+        diff = np.where(both_nan | same_inf, 0.0, diff)
+        ok = bool(np.all((diff <= atol + rtol * np.abs(b)) | both_nan | same_inf))
+    err = float(np.nanmax(diff)) if not np.all(np.isnan(diff)) else float("nan")
+    return err, ok and not np.isnan(diff).any()
+
+
+def convert_feed(name: str, value, node: Node, source: Source | None = None) -> np.ndarray:
+    """A fed value as the declared dtype and (checked) shape; errors point at the declaration."""
+
+    def error(message, **kw):
+        return fail("E0403" if "dtype" in kw.pop("kind", "") else "E0402", message, node.span, source=source, label=f"declared here as {dtype_name(node.dtype)}{shape_str(node.shape) if node.shape is not None else ''}", **kw)
+
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError):
+        raise fail("E0406", f"the value for '{name}' is not a rectangular array of numbers", node.span, source=source) from None
+    if array.dtype == object or array.dtype.kind not in "biuf":
+        raise fail("E0406", f"the value for '{name}' is not a rectangular array of numbers", node.span, source=source)
+    target = node.dtype
+    if target.kind in "iu" and array.dtype.kind == "f":
+        finite = np.isfinite(array)
+        if not finite.all() or np.any(np.mod(array[finite], 1) != 0):
+            raise error(f"'{name}' is {dtype_name(target)}, but the value fed is not a whole number", kind="dtype", help=[f"feed whole numbers, or declare {name} as float"])
+    if target == np.bool_ and array.dtype != np.bool_:
+        if not np.isin(array, (0, 1)).all():
+            raise error(f"'{name}' is bool; feed true/false or 0/1", kind="dtype")
+    with np.errstate(all="ignore"):
+        converted = array.astype(target)
+    if node.shape is not None:
+        declared = tuple(node.shape)
+        if len(declared) != converted.ndim or any(d is not None and d != a for d, a in zip(declared, converted.shape)):
+            raise error(f"'{name}' is declared with shape {shape_str(declared)}, but the value fed has shape {shape_str(converted.shape)}", help=[f"feed a value of shape {shape_str(declared)}"])
+    return converted
+
+
+def expression_model(text: str, dtype: str = "float64", max_elements: int = DEFAULT_MAX_ELEMENTS) -> Model:
+    """`-e EXPR`: one expression bound to `expr`; its free names become float placeholders."""
+    return Model(Source("<expr>", text), dtype, max_elements, expression=True)
+
+
+def _expression_program(program):
+    """Wrap a lone expression as `placeholder n` for each free name, then `expr = EXPR`."""
+    from . import ast as A
+    from .namespaces import predefined
+
+    statements = program.statements
+    if len(statements) != 1 or not isinstance(statements[0], A.ExprStatement):
+        span = statements[1].span if len(statements) > 1 else (statements[0].span if statements else None)
+        raise fail("E0006", "-e takes one expression", span, source=program.source, help=["e.g. -e 'x**2 + x - 1'; write a .grad file for statements"])
+    expr = statements[0].expr
+    free, seen = [], set()
+    stack = [expr]
+    while stack:  # explicit stack: no recursion over the expression's depth
+        node = stack.pop()
+        if isinstance(node, A.Name):
+            if node.id not in seen and "." not in node.id and predefined(node.id) is None:
+                seen.add(node.id)
+                free.append(node)
+            continue
+        if isinstance(node, A.Call):
+            stack.extend(reversed([*node.args, *(k.value for k in node.kwargs)]))
+        elif isinstance(node, (A.BinOp, A.Compare)):
+            stack.extend((node.right, node.left))
+        elif isinstance(node, A.UnaryOp):
+            stack.append(node.operand)
+        elif isinstance(node, A.ListExpr):
+            stack.extend(reversed(node.items))
+        elif isinstance(node, A.Index):
+            for item in reversed(node.items):
+                if isinstance(item, A.Slice):
+                    stack.extend(e for e in (item.step, item.stop, item.start) if e is not None)
+                elif item is not None:
+                    stack.append(item)
+            stack.append(node.value)
+    free.sort(key=lambda n: n.span.start)
+    decls = [A.PlaceholderDecl(n, None, None, n.span) for n in free]
+    target = A.Name("expr", expr.span)
+    return A.Program(decls + [A.Assign((target,), expr, False, expr.span)], program.source)

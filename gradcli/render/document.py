@@ -1,0 +1,75 @@
+"""The JSON documents of CLI.md (format_version 1), built as plain dicts."""
+from __future__ import annotations
+
+import json
+
+from .. import __version__
+from .values import json_safe, to_json
+
+FORMAT_VERSION = 1
+
+
+def base(command: str, model_name, dtype: str, seed: int) -> dict:
+    return {
+        "format_version": FORMAT_VERSION,
+        "version": __version__,
+        "command": command,
+        "ok": True,
+        "model": model_name,
+        "dtype": dtype,
+        "seed": seed,
+    }
+
+
+def derivative_json(derivative, reason=None):
+    if derivative is None:
+        return None
+    out = {"of": list(derivative.of), "wrt": derivative.wrt}
+    if derivative.kind != "gradient":
+        out["kind"] = derivative.kind
+    if reason is not None:
+        out["unconnected"] = True
+        out["reason"] = reason
+    return out
+
+
+def entries_json(entries) -> dict:
+    values, shapes, dtypes, kinds, derivatives = {}, {}, {}, {}, {}
+    for e in entries:
+        kinds[e.name] = e.kind
+        if e.kind == "list":
+            values[e.name] = [to_json(v) for v in e.value]
+            shapes[e.name] = [list(v.shape) if v is not None else None for v in e.value]
+            dtypes[e.name] = [v.dtype.name if v is not None else None for v in e.value]
+            if any(d is not None for d in e.derivative):
+                derivatives[e.name] = [derivative_json(d, r) for d, r in zip(e.derivative, e.reason)]
+        else:
+            values[e.name] = to_json(e.value)
+            shapes[e.name] = list(e.value.shape) if e.value is not None else None
+            dtypes[e.name] = e.value.dtype.name if e.value is not None else None
+            if e.derivative is not None:
+                derivatives[e.name] = derivative_json(e.derivative, e.reason)
+    return {"values": values, "shapes": shapes, "dtypes": dtypes, "kinds": kinds, "derivatives": derivatives}
+
+
+def claims_json(claims) -> list:
+    out = []
+    for c in claims:
+        item = {"line": c.claim.span.line, "source": c.claim.text, "ok": c.ok, "max_abs_err": json_safe(c.max_abs_err)}
+        if c.ok is None:
+            item["missing"] = list(c.missing)
+        else:
+            item["lhs"], item["rhs"] = to_json(c.lhs), to_json(c.rhs)
+        out.append(item)
+    return out
+
+
+def diagnostics_json(diagnostics) -> list:
+    from .diagnostics import diagnostic_to_json
+
+    return [diagnostic_to_json(d) for d in diagnostics]
+
+
+def dumps(doc: dict) -> str:
+    """One line of strict JSON (allow_nan=False: non-finite values were named already)."""
+    return json.dumps(doc, ensure_ascii=False, allow_nan=False)

@@ -1,0 +1,105 @@
+"""The text listing of results: one aligned line per value.
+
+    pred  float64[2,1]  [[3.8763]
+                         [5.54121]]
+    cost  float64       6.65403
+    dW    float64       12.3762    ∂cost/∂W
+
+Rendering computes nothing: it lays out what the model returned.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .values import format_array, type_label
+
+
+@dataclass
+class Row:
+    name: str
+    type: str
+    value: str  # may span lines
+    note: str = ""
+    style: str = ""  # "none" for a None gradient, "error"/"ok" for claims
+
+
+def derivative_label(derivative) -> str:
+    """∂cost/∂W, ∂(x*x)/∂x, ∂²y/∂x² for a Hessian."""
+    if derivative is None:
+        return ""
+    of = " + ".join(derivative.of) if derivative.of else "0"
+    if len(derivative.of) > 1 or not _atomic(of):
+        of = f"({of})"
+    wrt = derivative.wrt if _atomic(derivative.wrt) else f"({derivative.wrt})"
+    if derivative.kind == "hessian":
+        return f"∂²{of}/∂{wrt}²"
+    if derivative.kind == "jacobian":
+        return f"∂{of}/∂{wrt} (jacobian)"
+    return f"∂{of}/∂{wrt}"
+
+
+def _atomic(text: str) -> bool:
+    return text.replace("_", "a").replace(".", "a").isalnum() or (text.endswith("]") and "[" in text and " " not in text)
+
+
+def entry_rows(entries, precision: int) -> list[Row]:
+    rows = []
+    for e in entries:
+        if e.kind == "list":
+            if not e.value:
+                rows.append(Row(e.name, "list", "[]", "empty list"))
+            for i, value in enumerate(e.value):
+                rows.append(_row(f"{e.name}[{i}]", value, e.derivative[i], e.reason[i], precision))
+        else:
+            rows.append(_row(e.name, e.value, e.derivative, e.reason, precision))
+    return rows
+
+
+def _row(name, value, derivative, reason, precision) -> Row:
+    label = derivative_label(derivative)
+    if value is None:
+        return Row(name, "None", "None", f"{label}: {reason}" if label else (reason or ""), style="none")
+    return Row(name, type_label(value.dtype, value.shape), format_array(value, precision), label)
+
+
+def layout(rows: list[Row]) -> list[tuple[str, str]]:
+    """Lines of (text, style) with the columns aligned."""
+    if not rows:
+        return []
+    name_w = max(len(r.name) for r in rows) + 2
+    type_w = max(len(r.type) for r in rows) + 2
+    # a note goes after the widest first line of a value that has a note beside it
+    value_w = max(len(r.value.split("\n", 1)[0]) for r in rows) + 2
+    indent = " " * (name_w + type_w)
+    lines = []
+    for r in rows:
+        first, *rest = r.value.split("\n")
+        text = f"{r.name:<{name_w}}{r.type:<{type_w}}{first}"
+        if r.note:
+            text = f"{text:<{name_w + type_w + value_w}}{r.note}"
+        lines.append((text.rstrip(), r.style))
+        lines.extend((indent + more, r.style) for more in rest)
+    return lines
+
+
+def claim_lines(claims, precision: int) -> list[tuple[str, str]]:
+    """`expect A == B   holds (max abs error 0)`, aligned."""
+    if not claims:
+        return []
+    width = max(len(c.claim.text) for c in claims) + 3
+    out = []
+    for c in claims:
+        head = f"expect {c.claim.text:<{width}}"
+        if c.ok is None:
+            out.append((f"{head}not checked (needs {', '.join(c.missing)})", "dim"))
+        elif c.ok:
+            out.append((f"{head}holds (max abs error {_err(c.max_abs_err, precision)})", "ok"))
+        else:
+            out.append((f"{head}FAILS (max abs error {_err(c.max_abs_err, precision)}: {format_array(c.lhs, precision)} vs {format_array(c.rhs, precision)})", "error"))
+    return out
+
+
+def _err(x, precision):
+    from .values import format_number
+
+    return format_number(x, min(precision, 3))

@@ -1,0 +1,82 @@
+"""Numbers as people read them (text) and as programs read them (JSON)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def format_number(x, precision: int = 6) -> str:
+    """`%g` at `precision` significant digits: 12.376228 -> 12.3762, 5.0 -> 5."""
+    if isinstance(x, (bool, np.bool_)):
+        return "True" if x else "False"
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    x = float(x)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    text = f"{x:.{precision}g}"
+    return "0" if text == "-0" else text
+
+
+def format_array(value, precision: int = 6) -> str:
+    """A value in NumPy's bracket layout with gradcli's number format."""
+    a = np.asarray(value)
+    if a.ndim == 0:
+        return format_number(a.item(), precision)
+    fmt = lambda v: format_number(v, precision)  # noqa: E731
+    return np.array2string(
+        a,
+        separator=" ",
+        formatter={"float_kind": fmt, "int_kind": fmt, "bool": fmt},
+        threshold=200,
+        edgeitems=3,
+        max_line_width=100,
+    )
+
+
+def type_label(dtype, shape) -> str:
+    """`float64[2,1]`; a scalar is just its dtype."""
+    name = np.dtype(dtype).name
+    if shape is None or len(shape) == 0:
+        return name
+    return f"{name}[{','.join('?' if d is None else str(d) for d in shape)}]"
+
+
+def to_json(value):
+    """Plain numbers, booleans and nested lists; non-finite numbers as "NaN"/"Infinity"/"-Infinity"."""
+    if value is None:
+        return None
+    a = np.asarray(value)
+    if a.dtype.kind == "f" and not np.isfinite(a).all():
+        return _nonfinite_lists(a)
+    if a.dtype.kind == "f":
+        return a.astype(np.float64).tolist()
+    return a.tolist()
+
+
+def _nonfinite_lists(a: np.ndarray):
+    flat = [_finite_or_name(float(v)) for v in a.reshape(-1)]
+    if a.ndim == 0:
+        return flat[0]
+    for size in reversed(a.shape[1:]):
+        flat = [flat[i:i + size] for i in range(0, len(flat), size)]
+    return flat if a.shape[0] or a.ndim == 1 else []
+
+
+def _finite_or_name(v: float):
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "Infinity" if v > 0 else "-Infinity"
+    return v
+
+
+def json_safe(x):
+    """A float for JSON: non-finite floats become their names."""
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else _finite_or_name(x)

@@ -1,0 +1,778 @@
+"""AST -> graph: names, declarations, calls, list values, gradients, fetch and expect.
+
+Expressions are resolved by an explicit post-order stack, never by recursion,
+so 5,000 nested parentheses or a 20,000-term sum resolve like any other.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import ast as A
+from .gradients import Unconnected, gradients, hessians, jacobian
+from .graph import DTYPES, Graph, Node, apply, dtype_name, is_float, shape_str
+from .ops import registry
+from .ops.registry import CONSTANT, LEAVES, NAMES, OpDef
+from .source import Diagnostic, GradcliError, Label, Source, Span, fail
+from . import namespaces
+
+
+@dataclass(eq=False)
+class ListValue:
+    """A list of values: `[x, y]`, gradients' result, unstack's pieces.
+
+    `numeric` marks a literal of numbers only, which stands for one constant
+    tensor wherever a tensor is expected (and when bound to a name).
+    """
+
+    items: list
+    span: Span | None = None
+    numeric: bool = False
+    depth: int = 1
+
+
+@dataclass(frozen=True)
+class DType:
+    dtype: object  # np.dtype, or "float" for the run's default float
+    span: Span | None = None
+
+
+@dataclass(eq=False)
+class Derivative:
+    """What a gradient-valued result is the derivative of, for labels and JSON."""
+
+    of: list[str]
+    wrt: str
+    kind: str = "gradient"  # or "hessian", "jacobian"
+
+
+@dataclass(eq=False)
+class Claim:
+    """An `expect A == B` line."""
+
+    lhs: Node
+    rhs: Node
+    text: str
+    span: Span
+
+
+@dataclass(eq=False)
+class Resolved:
+    graph: Graph
+    source: Source
+    bindings: dict = field(default_factory=dict)  # name -> newest value
+    binding_spans: dict = field(default_factory=dict)  # name -> span of the newest binding
+    shown: list = field(default_factory=list)  # names bound by = or unpacking, first-binding order
+    fetches: list = field(default_factory=list)  # (name, span) from fetch statements
+    inputs: dict = field(default_factory=dict)  # name -> placeholder or variable node (feedable)
+    claims: list = field(default_factory=list)
+    derivatives: dict = field(default_factory=dict)  # Node/Unconnected -> Derivative
+    warnings: list = field(default_factory=list)
+    stop_nodes: set = field(default_factory=set)  # stop_gradients tensors, held by finite differences
+    gradient_calls: list = field(default_factory=list)  # (GradientCall) for check's finite differences
+
+
+@dataclass(eq=False)
+class GradientCall:
+    ys: list
+    xs: list
+    grad_ys: list | None
+    stop: list
+    results: list
+    span: Span
+
+
+_SESSION = {"Session", "InteractiveSession", "global_variables_initializer", "initialize_all_variables", "local_variables_initializer", "reset_default_graph", "print", "disable_eager_execution", "disable_v2_behavior"}
+_GRADIENT_KWARGS = ("grad_ys", "stop_gradients", "unconnected_gradients", "name", "gate_gradients", "colocate_gradients_with_ops", "aggregation_method")
+_MAX_LIST_DEPTH = 32  # deeper literals are never meant; the limit keeps list helpers shallow
+_SPECIAL = ("gradients", "hessians", "jacobian", "Variable", "placeholder", "dot")
+
+
+def resolve(program: A.Program, float_dtype="float64", max_elements: int = 100_000_000) -> Resolved:
+    """Build the graph of a parsed program; raise GradcliError at the first error."""
+    resolver = Resolver(program.source, Graph(float_dtype, max_elements))
+    try:
+        for stmt in program.statements:
+            resolver.statement(stmt)
+    except GradcliError as error:
+        for d in error.diagnostics:
+            if d.source is None:
+                d.source = program.source
+        raise
+    for d in resolver.out.warnings:
+        d.source = d.source or program.source
+    return resolver.out
+
+
+class Resolver:
+    def __init__(self, source: Source, graph: Graph):
+        self.source = source
+        self.graph = graph
+        self.out = Resolved(graph, source)
+        self.literals: set[Node] = set()  # constants written as numbers in the source
+
+    # ----- statements -----
+
+    def statement(self, stmt):
+        kind = type(stmt)
+        if kind is A.Assign:
+            self.assign(stmt)
+        elif kind is A.VarDecl:
+            self.var(stmt.name, stmt.type, stmt.value, stmt.span)
+        elif kind is A.PlaceholderDecl:
+            self.placeholder(stmt.name, stmt.type, stmt.default, stmt.span)
+        elif kind is A.Fetch:
+            for name in stmt.names:
+                self.lookup(name)
+                self.out.fetches.append((name.id, name.span))
+        elif kind is A.Expect:
+            self.expect(stmt)
+        elif kind is A.Import:
+            raise fail("E0210", "gradcli needs no imports", stmt.span, label="not needed", help=["delete this line: tensorflow and numpy names work without it"])
+        elif kind is A.ExprStatement:
+            self.bare_expression(stmt)
+
+    def assign(self, stmt: A.Assign):
+        value = stmt.value
+        if isinstance(value, A.Call) and not stmt.unpack and len(stmt.targets) == 1:
+            short = namespaces.short_name(value.func.id)
+            if short == "Variable":
+                return self.tf_variable(stmt.targets[0], value)
+            if short == "placeholder":
+                return self.tf_placeholder(stmt.targets[0], value)
+            if short in _SESSION or short.endswith("Session"):
+                raise self.boilerplate(value)
+        result = self.expr(value)
+        if stmt.unpack:
+            pieces = self.unpack(result, len(stmt.targets), stmt)
+            for target, piece in zip(stmt.targets, pieces):
+                self.bind(target, piece)
+        else:
+            self.bind(stmt.targets[0], result)
+
+    def bind(self, target: A.Name, value, shown=True):
+        if isinstance(value, ListValue) and value.numeric:
+            value = self.tensor(value)
+        if isinstance(value, Node) and value.name is None:
+            value.name = target.id
+        if shown and target.id not in self.out.shown and target.id not in self.out.inputs:
+            self.out.shown.append(target.id)
+        self.out.bindings[target.id] = value
+        self.out.binding_spans[target.id] = target.span
+
+    def unpack(self, value, count: int, stmt: A.Assign):
+        if isinstance(value, ListValue) and not value.numeric:
+            items = value.items
+            if len(items) != count:
+                raise self.unpack_error(len(items), count, stmt, "a list of")
+            return items
+        tensor = self.tensor(value, stmt.value.span)
+        first = tensor.shape[0] if tensor.shape else None
+        if tensor.shape == ():
+            raise fail("E0208", "cannot unpack a scalar", stmt.value.span, help=["unpacking splits a tensor along its first axis"])
+        if first is None:
+            raise fail("E0208", f"cannot unpack a tensor of shape {shape_str(tensor.shape)}: its first dimension is unknown", stmt.value.span, help=["declare the shape, or index it: a = t[0]"])
+        if first != count:
+            raise self.unpack_error(first, count, stmt, f"a tensor of shape {shape_str(tensor.shape)}, with")
+        return self.graph.call("unstack", (tensor,), {"num": count, "axis": 0}, stmt.value.span)
+
+    def unpack_error(self, have, want, stmt, what):
+        return fail(
+            "E0208",
+            f"cannot unpack {what} {have} value{'s' if have != 1 else ''} into {want} name{'s' if want != 1 else ''}",
+            stmt.value.span,
+            label=f"{have} value{'s' if have != 1 else ''}",
+            labels=[Label(stmt.targets[0].span.merge(stmt.targets[-1].span), f"{want} name{'s' if want != 1 else ''}")],
+        )
+
+    def declare(self, name: A.Name, node: Node):
+        if name.id in self.out.inputs:
+            first = self.out.inputs[name.id]
+            raise fail("E0215", f"'{name.id}' is declared twice", name.span, labels=[Label(first.span, "first declared here")] if first.span else [], help=["give the second one another name"])
+        self.out.inputs[name.id] = node
+        self.out.bindings[name.id] = node
+        self.out.binding_spans[name.id] = name.span
+
+    def var(self, name: A.Name, type_: A.TypeExpr | None, value_expr, span, dtype=None, shape=None):
+        init = self.tensor(self.expr(value_expr), value_expr.span)
+        if type_ is not None:
+            dtype, shape = self.type_expr(type_)
+        dtype = self.graph.dtype_attr(dtype, default_float=True)
+        if shape is None:
+            shape = init.shape
+        elif init.shape is not None and not _fits(init.shape, shape):
+            raise fail("E0206", f"the initial value of '{name.id}' has shape {shape_str(init.shape)}, but the declaration says {shape_str(shape)}", value_expr.span, labels=[Label(type_.span, "declared here")] if type_ else [])
+        if not is_float(dtype) and init.dtype.kind == "f" and not init.weak:
+            raise fail("E0206", f"'{name.id}' is declared {dtype_name(dtype)} but its initial value is {dtype_name(init.dtype)}", value_expr.span, help=[f"use cast(..., {dtype_name(dtype)})"])
+        if init.dtype.kind == "f" and not is_float(dtype):
+            value = self.static(init)
+            if value is not None and not np.all(np.mod(value, 1) == 0):
+                raise fail("E0206", f"'{name.id}' is declared {dtype_name(dtype)}, but its initial value {value.tolist()} is not a whole number", value_expr.span)
+        self.declare(name, self.graph.variable(name.id, init, dtype, shape, name.span))
+
+    def placeholder(self, name: A.Name, type_: A.TypeExpr | None, default_expr, span, dtype=None, shape=None):
+        if type_ is not None:
+            dtype, shape = self.type_expr(type_)
+        dtype = self.graph.dtype_attr(dtype, default_float=True)
+        default = None
+        if default_expr is not None:
+            default = self.tensor(self.expr(default_expr), default_expr.span)
+            if shape is None:
+                shape = None  # any shape: a feed may change it
+            elif default.shape is not None and not _fits(default.shape, shape):
+                raise fail("E0206", f"the default of '{name.id}' has shape {shape_str(default.shape)}, but the declaration says {shape_str(shape)}", default_expr.span)
+        self.declare(name, self.graph.placeholder(name.id, dtype, shape, default, name.span))
+
+    def type_expr(self, t: A.TypeExpr):
+        dtype = self.dtype_of(t.dtype)
+        if t.dims is None:
+            return dtype, None
+        dims = []
+        for d in t.dims:
+            if d is None:
+                dims.append(None)
+                continue
+            value = self.attr_value(self.expr(d), d.span, "a dimension")
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise fail("E0213", f"a dimension must be a non-negative whole number, got {value!r}", d.span)
+            dims.append(value)
+        return dtype, tuple(dims)
+
+    def dtype_of(self, name: A.Name):
+        value = self.lookup(name)
+        if isinstance(value, DType):
+            return value.dtype
+        raise fail("E0213", f"'{name.id}' is not a dtype", name.span, help=["use one of float, float32, float64, int32, int64, bool"])
+
+    def tf_variable(self, target: A.Name, call: A.Call):
+        kw = {k.name: k for k in call.kwargs}
+        for k in kw:
+            if k not in ("initial_value", "dtype", "name", "trainable", "shape"):
+                raise fail("E0204", f"Variable() takes no keyword '{k}'", kw[k].name_span, help=["Variable(initial_value, dtype=None, name=None)"])
+        args = list(call.args)
+        init = args[0] if args else (kw.pop("initial_value").value if "initial_value" in kw else None)
+        if init is None or len(args) > 2:
+            raise fail("E0205", "Variable() takes an initial value", call.span, help=["write x = Variable(2.0), or var x = 2.0"])
+        dtype = None
+        if len(args) > 1 or "dtype" in kw:
+            dtype = self.dtype_value(self.expr(args[1] if len(args) > 1 else kw["dtype"].value), call.span)
+        self.var(target, None, init, call.span, dtype=dtype)
+
+    def tf_placeholder(self, target: A.Name, call: A.Call):
+        kw = {k.name: k for k in call.kwargs}
+        for k in kw:
+            if k not in ("dtype", "shape", "name"):
+                raise fail("E0204", f"placeholder() takes no keyword '{k}'", kw[k].name_span, help=["placeholder(dtype, shape=None, name=None)"])
+        args = list(call.args)
+        if len(args) > 3:
+            raise fail("E0205", "placeholder() takes a dtype and a shape", call.span, help=["placeholder(dtype, shape=None, name=None)"])
+        dtype_expr = args[0] if args else (kw["dtype"].value if "dtype" in kw else None)
+        if dtype_expr is None:
+            raise fail("E0205", "placeholder() needs a dtype", call.span, help=['write X = placeholder("float", shape=[2, 1])'])
+        dtype = self.dtype_value(self.expr(dtype_expr), dtype_expr.span)
+        shape_expr = args[1] if len(args) > 1 else (kw["shape"].value if "shape" in kw else None)
+        shape = None if shape_expr is None else self.shape_value(self.expr(shape_expr), shape_expr.span)
+        self.placeholder(target, None, None, call.span, dtype=dtype, shape=shape)
+
+    def shape_value(self, value, span):
+        """A shape written as a list that may hold None: [None, 1]."""
+        if value is None:
+            return None
+        if isinstance(value, ListValue):
+            dims = []
+            for item in value.items:
+                if item is None:
+                    dims.append(None)
+                else:
+                    d = self.attr_value(item, span, "a dimension")
+                    dims.append(d)
+            return tuple(dims)
+        dims = self.attr_value(value, span, "a shape")
+        return tuple(dims) if isinstance(dims, list) else (dims,)
+
+    def dtype_value(self, value, span):
+        if isinstance(value, DType):
+            return value.dtype
+        if isinstance(value, str):
+            if value in DTYPES or value in ("float", "int"):
+                return value
+            raise fail("E0213", f"unknown dtype '{value}'", span, help=["use one of float, float32, float64, int32, int64, bool"])
+        raise fail("E0213", "expected a dtype", span, help=["use one of float, float32, float64, int32, int64, bool"])
+
+    def expect(self, stmt: A.Expect):
+        e = stmt.expr
+        if not (isinstance(e, A.Compare) and e.op == "=="):
+            raise fail("E0207", "expect needs an == comparison at the top", stmt.expr.span, help=["write expect A == B; the sides are compared with a tolerance"])
+        lhs, rhs = self.expr(e.left), self.expr(e.right)
+        lhs, rhs = self.tensor(lhs, e.left.span), self.tensor(rhs, e.right.span)
+        self.out.claims.append(Claim(lhs, rhs, stmt.text, stmt.span))
+
+    def bare_expression(self, stmt: A.ExprStatement):
+        e = stmt.expr
+        if isinstance(e, A.Call):
+            short = namespaces.short_name(e.func.id)
+            if short in _SESSION or short.endswith("Session") or e.func.id.split(".")[-1] in ("run", "eval", "initializer"):
+                raise self.boilerplate(e)
+        raise fail("E0211", "this expression is computed and thrown away", stmt.span, help=["bind it to a name to see it: y = ..."])
+
+    def boilerplate(self, call: A.Call):
+        return fail(
+            "E0210",
+            f"gradcli needs no session: {call.func.id}() is TensorFlow boilerplate",
+            call.span,
+            label="not needed",
+            help=["delete it: gradcli evaluates the names you bind (or `fetch`), with values from --feed"],
+        )
+
+    # ----- expressions: an explicit post-order stack -----
+
+    def expr(self, root):
+        values = []
+        stack = [(root, False)]
+        while stack:
+            node, ready = stack.pop()
+            kids = _children(node)
+            if not kids:
+                values.append(self.leaf(node))
+                continue
+            if not ready:
+                stack.append((node, True))
+                stack.extend((k, False) for k in reversed(kids))
+                continue
+            args = values[len(values) - len(kids):]
+            del values[len(values) - len(kids):]
+            values.append(self.combine(node, args))
+        return values[0]
+
+    def leaf(self, node):
+        kind = type(node)
+        if kind is A.Number:
+            c = self.graph.constant(node.value, weak=True, span=node.span)
+            self.literals.add(c)
+            return c
+        if kind is A.Name:
+            return self.lookup(node)
+        if kind is A.String:
+            return node.value
+        if kind is A.Bool:
+            return self.graph.constant(node.value, dtype=np.bool_, span=node.span)
+        if kind is A.NoneLit:
+            return None
+        if kind in (A.Call, A.ListExpr, A.Index):
+            return self.combine(node, [])
+        raise AssertionError(f"unexpected node {node!r}")
+
+    def combine(self, node, args):
+        kind = type(node)
+        if kind is A.BinOp:
+            return self.binop(node, *args)
+        if kind is A.UnaryOp:
+            return self.unary(node, args[0])
+        if kind is A.Compare:
+            return self.compare(node, *args)
+        if kind is A.ListExpr:
+            depth = 1 + max((a.depth for a in args if isinstance(a, ListValue)), default=0)
+            if depth > _MAX_LIST_DEPTH:
+                raise fail("E0306", f"lists nested more than {_MAX_LIST_DEPTH} deep", node.span, help=["a tensor of that rank is not what you meant"])
+            numeric = bool(args) and all(_is_numeric(self, a) for a in args)
+            return ListValue(list(args), node.span, numeric=numeric, depth=depth)
+        if kind is A.Call:
+            return self.call(node, args)
+        if kind is A.Index:
+            return self.index(node, args)
+        raise AssertionError(f"unexpected node {node!r}")
+
+    def lookup(self, name: A.Name):
+        if name.id in self.out.bindings:
+            return self.out.bindings[name.id]
+        predefined = namespaces.predefined(name.id)
+        if predefined is not None:
+            kind, value = predefined
+            if kind == "dtype":
+                return DType(value, name.span)
+            c = self.graph.constant(value, weak=True, span=name.span)
+            self.literals.add(c)
+            return c
+        raise self.unknown_name(name)
+
+    def unknown_name(self, name: A.Name):
+        short = namespaces.short_name(name.id)
+        if short in NAMES or short in _SPECIAL:
+            return fail("E0201", f"'{name.id}' is an op, not a value", name.span, help=[f"call it: {short}(...)"])
+        candidates = list(self.out.bindings)
+        close = difflib.get_close_matches(name.id, candidates, n=1, cutoff=0.6)
+        help_ = [f"did you mean '{close[0]}'?"] if close else ([f"bound names here: {', '.join(candidates[:8])}"] if candidates else ["bind it first: x = ... or var x = ..."])
+        return fail("E0201", f"unknown name '{name.id}'", name.span, label="not bound" if name.id not in candidates else "", help=help_)
+
+    def binop(self, node: A.BinOp, left, right):
+        op = namespaces.BINARY[node.op]
+        a, b = self.tensor(left, node.left.span), self.tensor(right, node.right.span)
+        return self.apply(op, (a, b), {}, node.span)
+
+    def unary(self, node: A.UnaryOp, value):
+        x = self.tensor(value, node.operand.span)
+        if node.op == "+":
+            return x
+        out = self.apply("negative", (x,), {}, node.span)
+        if x in self.literals:
+            out = self.graph.constant(-x.attrs["value"], weak=True, span=node.span)
+            self.literals.add(out)
+        return out
+
+    def compare(self, node: A.Compare, left, right):
+        a, b = self.tensor(left, node.left.span), self.tensor(right, node.right.span)
+        return self.apply(namespaces.COMPARE[node.op], (a, b), {}, node.span)
+
+    def apply(self, op, inputs, attrs, span):
+        try:
+            out = self.graph.call(op, inputs, attrs, span)
+            return ListValue(out, span) if isinstance(out, list) else out
+        except GradcliError:
+            raise
+        except Exception as e:  # bad argument values tripping NumPy inside a shape rule
+            name = op if isinstance(op, str) else op.name
+            raise fail("E0312", f"invalid arguments to {name}(): {e}", span) from None
+
+    # ----- converting values -----
+
+    def tensor(self, value, span=None) -> Node:
+        """A value where a tensor is expected: lists are packed like tf.convert_to_tensor."""
+        if isinstance(value, Node):
+            return value
+        if isinstance(value, ListValue):
+            if value.numeric:
+                return self.literal_tensor(value)
+            items = [self.tensor(v, value.span) for v in value.items]
+            if not items:
+                return self.graph.constant(np.zeros(0), weak=True, span=value.span)
+            return self.apply("stack", tuple(items), {"axis": 0}, value.span)
+        if isinstance(value, Unconnected):
+            raise self.none_used(value, span)
+        if value is None:
+            raise fail("E0209", "None is not a tensor here", span, help=["None is only a placeholder for a seed in grad_ys or a dimension in a type"])
+        if isinstance(value, DType):
+            raise fail("E0209", "a dtype is not a tensor", span)
+        if isinstance(value, str):
+            raise fail("E0209", f"the string {value!r} is not a tensor", span)
+        raise fail("E0209", "expected a tensor", span)
+
+    def literal_tensor(self, value: ListValue) -> Node:
+        try:
+            array = np.array(_nested(value))
+        except ValueError:
+            raise fail("E0306", "the rows of this list have different lengths", value.span, help=["a tensor literal must be rectangular"]) from None
+        if array.dtype == object:
+            raise fail("E0306", "the rows of this list have different lengths", value.span, help=["a tensor literal must be rectangular"])
+        c = self.graph.constant(array, weak=True, span=value.span)
+        self.literals.add(c)
+        return c
+
+    def none_used(self, value: Unconnected, span):
+        meta = self.out.derivatives.get(value)
+        what = f"the gradient of {', '.join(meta.of)} with respect to {meta.wrt}" if meta else "this gradient"
+        return fail(
+            "E0509",
+            f"{what} is None and cannot be used in an expression",
+            span,
+            notes=[f"it is None because {value.reason}"],
+            help=['pass unconnected_gradients="zero" to get zeros instead'],
+        )
+
+    def static(self, node: Node):
+        """The value of a node made only of constants, else None (no placeholder, variable or random op)."""
+        from .evaluate import evaluate, needed_nodes
+
+        order = needed_nodes([node], {})
+        if any(n.op in LEAVES and n.op is not CONSTANT or n.op.random for n in order):
+            return None
+        return evaluate([node], {})[node]
+
+    def attr_value(self, value, span, what="a constant"):
+        """A static Python value for an op's attribute (axis, shape, perm...)."""
+        if value is None or isinstance(value, (str, bool)):
+            return value
+        if isinstance(value, DType):
+            return value.dtype
+        if isinstance(value, ListValue):
+            return [self.attr_value(v, span, what) for v in value.items]
+        if isinstance(value, Unconnected):
+            raise self.none_used(value, span)
+        if isinstance(value, Node):
+            array = self.static(value)
+            if array is None:
+                raise fail("E0214", f"{what} must be known before evaluation, not computed from inputs", value.span or span, help=["write it as a number or a list of numbers"])
+            out = array.tolist()
+            if array.dtype.kind == "f" and np.all(np.mod(array, 1) == 0) and value.dtype.kind != "f":
+                out = array.astype(int).tolist()
+            return out
+        return value
+
+    # ----- calls -----
+
+    def call(self, node: A.Call, args):
+        npos = len(node.args)
+        positional, keywords = args[:npos], dict(zip((k.name for k in node.kwargs), args[npos:]))
+        spans = {k.name: k for k in node.kwargs}
+        name = node.func.id
+        short = namespaces.resolve_call(name, node.func.span)
+        if short in ("gradients", "hessians", "jacobian"):
+            return self.gradient_call(short, node, positional, keywords)
+        if short in ("Variable", "placeholder"):
+            raise fail("E0216", f"{short}() must be assigned to a name", node.span, help=[f"write x = {short}(...) on its own line"])
+        if short in _SESSION or short.endswith("Session") or name.split(".")[-1] == "run" and "." in name:
+            raise self.boilerplate(node)
+        if short == "dot":
+            return self.dot(node, positional, keywords)
+        op = NAMES.get(short)
+        if op is None or "internal" in op.tags:
+            raise self.unknown_op(node.func, short)
+        if name.startswith("np.") and short == "transpose" and "axes" in keywords:
+            keywords["perm"] = keywords.pop("axes")
+            spans["perm"] = spans.pop("axes")
+        inputs, attrs = self.bind_args(op, node, positional, keywords, spans)
+        return self.apply(op, inputs, attrs, node.span)
+
+    def unknown_op(self, func: A.Name, short):
+        names = [n for n, o in NAMES.items() if "internal" not in o.tags] + ["gradients", "hessians", "jacobian"]
+        close = difflib.get_close_matches(short, names, n=1, cutoff=0.6)
+        return fail("E0202", f"unknown op '{func.id}'", func.span, help=[f"did you mean '{close[0]}'?" if close else "`gradcli ops` lists every op"])
+
+    def bind_args(self, op: OpDef, node: A.Call, positional, keywords, spans):
+        params = op.params
+        bound = {}
+        pos = list(zip(node.args, positional))
+        for i, param in enumerate(params):
+            if param.kind == "tensors" and param.name == "operands":
+                bound[param.name] = [(a, v) for a, v in pos[i:]]
+                pos = pos[:i]
+                break
+        if len(pos) > len([p for p in params if p.name != "operands"]):
+            raise self.arity(op, node, f"{op.name}() takes at most {len(params)} argument{'s' if len(params) != 1 else ''}, got {len(node.args)}")
+        for param, (a, v) in zip(params, pos):
+            bound[param.name] = (a, v)
+        for key, v in keywords.items():
+            if key == "name":
+                continue
+            if key not in {p.name for p in params}:
+                close = difflib.get_close_matches(key, [p.name for p in params], n=1)
+                raise fail("E0204", f"{op.name}() has no argument '{key}'", spans[key].name_span, help=([f"did you mean '{close[0]}'?"] if close else []) + [f"signature: {op.signature}"])
+            if key in bound:
+                raise self.arity(op, node, f"{op.name}() got '{key}' twice")
+            bound[key] = (spans[key].value, v)
+        inputs, attrs = [], {}
+        for param in params:
+            if param.name not in bound:
+                if param.required:
+                    raise self.arity(op, node, f"{op.name}() is missing its argument '{param.name}'")
+                if param.kind == "attr":
+                    attrs[param.name] = param.default
+                elif param.kind == "tensor" and param.default is not None:
+                    inputs.append(self.graph.constant(param.default, weak=True, span=node.span))
+                continue
+            if param.kind == "tensors" and param.name == "operands":
+                inputs.extend(self.tensor(v, a.span) for a, v in bound[param.name])
+                continue
+            a, v = bound[param.name]
+            if param.kind == "tensors":
+                items = v.items if isinstance(v, ListValue) else [v]
+                inputs.extend(self.tensor(x, a.span) for x in items)
+            elif param.kind == "attr":
+                attrs[param.name] = self.attr(param.name, v, a.span)
+            else:
+                inputs.append(self.tensor(v, a.span))
+        return tuple(inputs), attrs
+
+    def attr(self, name, value, span):
+        if name == "dtype":
+            return None if value is None else self.dtype_value(value, span)
+        out = self.attr_value(value, span, f"'{name}'")
+        if isinstance(out, list) and name in ("shape", "perm", "multiples", "dims", "axis", "paddings"):
+            out = _tuples(out)
+        return out
+
+    def arity(self, op: OpDef, node: A.Call, message):
+        return fail("E0205", message, node.span, help=[f"signature: {op.signature}"])
+
+    def dot(self, node, positional, keywords):
+        if len(positional) != 2 or keywords:
+            raise fail("E0205", "dot() takes two tensors", node.span, help=["signature: dot(a, b)"])
+        a, b = (self.tensor(v, x.span) for v, x in zip(positional, node.args))
+        if a.rank == 1 and b.rank == 1:
+            return self.apply("reduce_sum", (self.apply("multiply", (a, b), {}, node.span),), {}, node.span)
+        return self.apply("matmul", (a, b), {}, node.span)
+
+    # ----- gradients, hessians, jacobian -----
+
+    def gradient_call(self, kind, node: A.Call, positional, keywords):
+        spans = {k.name: k for k in node.kwargs}
+        allowed = _GRADIENT_KWARGS if kind == "gradients" else ("name",)
+        for key in keywords:
+            if key not in allowed:
+                sig = "gradients(ys, xs, grad_ys=None, stop_gradients=None, unconnected_gradients=\"none\")" if kind == "gradients" else f"{kind}(ys, xs)"
+                raise fail("E0505", f"{kind}() has no argument '{key}'", spans[key].name_span, help=[f"signature: {sig}"])
+        max_pos = 3 if kind == "gradients" else 2
+        names = ["ys", "xs", "grad_ys"][:max_pos]
+        args = dict(zip(names, zip(node.args, positional)))
+        for key in ("ys", "xs"):
+            if key in keywords:
+                args[key] = (spans[key].value, keywords.pop(key))
+        if len(node.args) > max_pos or "ys" not in args or "xs" not in args:
+            what = "ys and xs" if len(node.args) < 2 else f"at most {max_pos} arguments by position"
+            raise fail("E0505", f"{kind}() takes {what}", node.span, help=["only grad_ys may follow xs by position; the rest by keyword"] if kind == "gradients" else [])
+        if "grad_ys" in keywords:
+            if "grad_ys" in args:
+                raise fail("E0505", "gradients() got grad_ys twice", spans["grad_ys"].span)
+            args["grad_ys"] = (spans["grad_ys"].value, keywords["grad_ys"])
+        ys_ast, ys_val = args["ys"]
+        xs_ast, xs_val = args["xs"]
+        ys, ys_text = self.tensor_list(ys_ast, ys_val, "ys")
+        xs, xs_text = self.tensor_list(xs_ast, xs_val, "xs")
+        if kind == "jacobian":
+            if len(ys) != 1 or len(xs) != 1:
+                raise fail("E0505", "jacobian() takes one y and one x", node.span, help=["jacobian(y, x) returns one tensor of shape y.shape + x.shape"])
+            result = jacobian(ys[0], xs[0], node.span)
+            self.out.derivatives[result] = Derivative(ys_text, xs_text[0], "jacobian")
+            return result
+        if kind == "hessians":
+            results = hessians(ys, xs, node.span)
+            for r, x in zip(results, xs_text):
+                self.out.derivatives[r] = Derivative(ys_text, x, "hessian")
+            return ListValue(results, node.span)
+        grad_ys = None
+        if "grad_ys" in args and args["grad_ys"][1] is not None:
+            g_ast, g_val = args["grad_ys"]
+            grad_ys = self.seed_list(g_ast, g_val)
+        stop = []
+        if keywords.get("stop_gradients") is not None:
+            stop, _ = self.tensor_list(spans["stop_gradients"].value, keywords["stop_gradients"], "stop_gradients")
+        unconnected = keywords.get("unconnected_gradients", "none")
+        if not isinstance(unconnected, str):
+            raise fail("E0504", "unconnected_gradients takes \"none\" or \"zero\"", spans["unconnected_gradients"].value.span)
+        unconnected = unconnected.lower()
+        span_of_option = spans["unconnected_gradients"].value.span if "unconnected_gradients" in spans else node.span
+        if unconnected not in ("none", "zero"):
+            raise fail("E0504", f"unknown value '{unconnected}' for unconnected_gradients", span_of_option, help=['expected "none" or "zero"'])
+        results = gradients(ys, xs, grad_ys, stop, unconnected, node.span)
+        # each x's gradient gets a node of its own, so that what it is the derivative of is unambiguous
+        for i, r in enumerate(results):
+            if isinstance(r, Node) and (r in self.out.derivatives or r in results[:i]):
+                results[i] = apply("identity", r, span=r.span)
+        self.out.stop_nodes.update(stop)
+        self.out.gradient_calls.append(GradientCall(ys, xs, grad_ys, stop, results, node.span))
+        x_asts = list(xs_ast.items) if isinstance(xs_ast, A.ListExpr) else [xs_ast]
+        for r, x_text, x_ast in zip(results, xs_text, x_asts if len(x_asts) == len(results) else [xs_ast] * len(results)):
+            self.out.derivatives[r] = Derivative(ys_text, x_text)
+            if isinstance(r, Unconnected) and not isinstance(x_ast, A.Name):
+                self.out.warnings.append(
+                    Diagnostic(
+                        "W0501",
+                        f"the x '{x_text}' is a new tensor that no y depends on, so its gradient is None",
+                        x_ast.span,
+                        label="a fresh expression",
+                        help=[f"bind it to a name first (t = {x_text}) and build the ys from that name"],
+                    )
+                )
+        return ListValue(results, node.span)
+
+    def tensor_list(self, ast_node, value, what):
+        """ys, xs, stop_gradients: a list literal is always the list (as in TensorFlow)."""
+        if isinstance(value, ListValue):
+            items = value.items
+            texts = [self.text(a) for a in ast_node.items] if isinstance(ast_node, A.ListExpr) and len(ast_node.items) == len(items) else [f"{self.text(ast_node)}[{i}]" for i in range(len(items))]
+            for a, item in zip(ast_node.items if isinstance(ast_node, A.ListExpr) else [ast_node] * len(items), items):
+                if isinstance(item, ListValue) and not item.numeric or item is None or isinstance(item, (str, DType)):
+                    raise fail("E0505", f"each of {what} must be a tensor", a.span)
+            return [self.tensor(v, ast_node.span) for v in items], texts
+        if value is None:
+            raise fail("E0505", f"{what} cannot be None", ast_node.span)
+        if isinstance(value, (str, DType)):
+            raise fail("E0505", f"{what} must be tensors", ast_node.span)
+        return [self.tensor(value, ast_node.span)], [self.text(ast_node)]
+
+    def seed_list(self, ast_node, value):
+        if isinstance(value, ListValue):
+            return [None if v is None else self.tensor(v, ast_node.span) for v in value.items]
+        if isinstance(value, Unconnected):
+            raise self.none_used(value, ast_node.span)
+        return [self.tensor(value, ast_node.span)]
+
+    def text(self, node) -> str:
+        return self.source.snippet(node.span)
+
+    # ----- indexing -----
+
+    def index(self, node: A.Index, args):
+        base, rest = args[0], iter(args[1:])
+        items = []
+        for item in node.items:
+            if isinstance(item, A.Slice):
+                parts = [None if e is None else self.index_int(next(rest), e.span) for e in (item.start, item.stop, item.step)]
+                if parts[2] == 0:
+                    raise fail("E0309", "a slice step cannot be zero", item.step.span)
+                items.append(slice(*parts))
+            else:
+                v = next(rest)
+                if v is None:
+                    items.append(None)
+                else:
+                    items.append(self.index_int(v, item.span))
+        if isinstance(base, ListValue) and not base.numeric:
+            if len(items) != 1 or not isinstance(items[0], int):
+                raise fail("E0309", "a list is indexed with one whole number", node.span)
+            i = items[0]
+            if not -len(base.items) <= i < len(base.items):
+                raise fail("E0309", f"index {i} is out of range for a list of {len(base.items)}", node.span)
+            return base.items[i]
+        tensor = self.tensor(base, node.value.span)
+        return self.apply("getitem", (tensor,), {"index": tuple(items)}, node.span)
+
+    def index_int(self, value, span):
+        v = self.attr_value(value, span, "an index")
+        if not isinstance(v, int) or isinstance(v, bool):
+            raise fail("E0309", f"an index must be a whole number, got {v!r}", span, help=["indices and slice bounds are constants: a[0], a[1:3], a[:, 0]"])
+        return v
+
+
+def _children(node):
+    kind = type(node)
+    if kind is A.BinOp or kind is A.Compare:
+        return (node.left, node.right)
+    if kind is A.UnaryOp:
+        return (node.operand,)
+    if kind is A.ListExpr:
+        return node.items
+    if kind is A.Call:
+        return tuple(node.args) + tuple(k.value for k in node.kwargs)
+    if kind is A.Index:
+        kids = [node.value]
+        for item in node.items:
+            if isinstance(item, A.Slice):
+                kids.extend(e for e in (item.start, item.stop, item.step) if e is not None)
+            else:
+                kids.append(item)
+        return tuple(kids)
+    return ()
+
+
+def _is_numeric(resolver: Resolver, value) -> bool:
+    if isinstance(value, Node):
+        return value in resolver.literals
+    return isinstance(value, ListValue) and value.numeric
+
+
+def _nested(value):
+    if isinstance(value, ListValue):
+        return [_nested(v) for v in value.items]
+    return value.attrs["value"]
+
+
+def _tuples(value):
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    return value
+
+
+def _fits(actual, declared) -> bool:
+    return len(actual) == len(declared) and all(d is None or a is None or a == d for a, d in zip(actual, declared))
