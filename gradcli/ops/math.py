@@ -132,7 +132,18 @@ def _softplus(x):
 
 
 unary("sigmoid", _sigmoid, one(lambda g, x, y: g * y * (1 - y)), "∂σ(x)/∂x = σ(x)*(1 - σ(x))", "logistic sigmoid 1/(1 + exp(-x))", numpy=False)
-unary("relu", lambda x: np.maximum(x, 0), one(lambda g, x, y: _where(x > 0, g, _zeros(g))), "∂relu(x)/∂x = 1 if x > 0 else 0", "max(x, 0)", numpy=False)
+unary("relu", lambda x: np.maximum(x, 0), one(lambda g, x, y: F("relu_grad", g, x)), "∂relu(x)/∂x = 1 if x > 0 else 0", "max(x, 0)", numpy=False)
+# One pass, as TensorFlow's ReluGrad (g * (x > 0)): relu's backward is on every MLP's hot path.
+register(
+    "relu_grad(gradients, features)",
+    forward=lambda g, x: g * (x > 0),
+    infer=broadcasting,
+    grad=lambda gg, n: (F("relu_grad", gg, n.inputs[1]), None),
+    rule="∂/∂gradients = 1 where features > 0; features only select",
+    doc="the gradient of relu: gradients where features > 0, else 0 (made by gradients)",
+    promote=True,
+    tags=("internal",),
+)
 unary(
     "relu6",
     lambda x: np.clip(x, 0, 6),

@@ -171,10 +171,10 @@ def float_only(rule):
     """Wrap a shape rule so that an integer input is an E0303 with a cast hint."""
 
     def checked(inputs, attrs, span):
-        from ..source import fail
-
         for x in inputs:
             if not is_float(x.dtype) and not x.weak:
+                from ..source import fail  # only on error: this wrapper is on every unary op's hot path
+
                 raise fail(
                     "E0303",
                     f"this op needs a float tensor, got {x.dtype.name}",
