@@ -192,12 +192,15 @@ class Graph:
             self.random_ops += 1
         return Node(self, op, inputs, attrs, shape, np.dtype(dtype), weak, span)
 
+    def literal(self, value, span=None) -> Node:
+        """A number written in the source: a weak scalar constant (the resolver's hot path)."""
+        array = np.array(value, dtype=np.float64 if isinstance(value, float) else np.int64)
+        return Node(self, _registry().CONSTANT, (), {"value": array}, (), array.dtype, True, span)
+
     def call(self, op, inputs, attrs=None, span=None):
         """`apply`, or for a list-valued op (unstack, split) the list of nodes it builds."""
-        from .ops import registry
-
         if isinstance(op, str):
-            op = registry.get(op)
+            op = _registry().NAMES[op]
         if op.lister is not None:
             inputs = tuple(self.lift(x, inputs) for x in inputs)
             return op.lister(self, inputs, dict(attrs or {}), span)

@@ -1,6 +1,7 @@
 """TensorFlow and NumPy spellings: which dotted names mean which op, and predefined names."""
 from __future__ import annotations
 
+import functools
 import math
 
 from .source import fail
@@ -20,6 +21,7 @@ _DTYPES = {"float": "float", "float32": "float32", "float64": "float64", "double
 _CONSTANTS = {"inf": math.inf, "nan": math.nan, "pi": math.pi, "e": math.e}
 
 
+@functools.lru_cache(maxsize=1024)
 def short_name(name: str) -> str:
     """`tf.math.log` -> `log`, `tf.random.normal` -> `random_normal`; other names unchanged."""
     if name.startswith("tf."):

@@ -6,6 +6,7 @@ so 5,000 nested parentheses or a 20,000-term sum resolve like any other.
 from __future__ import annotations
 
 import difflib
+import gc
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -93,6 +94,10 @@ _SPECIAL = ("gradients", "hessians", "jacobian", "Variable", "placeholder", "dot
 def resolve(program: A.Program, float_dtype="float64", max_elements: int = 100_000_000) -> Resolved:
     """Build the graph of a parsed program; raise GradcliError at the first error."""
     resolver = Resolver(program.source, Graph(float_dtype, max_elements))
+    # Building makes many small objects and no cycles: the cyclic collector
+    # would only rescan them (a third of the time), so it pauses meanwhile.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         for stmt in program.statements:
             resolver.statement(stmt)
@@ -101,6 +106,9 @@ def resolve(program: A.Program, float_dtype="float64", max_elements: int = 100_0
             if d.source is None:
                 d.source = program.source
         raise
+    finally:
+        if collecting:
+            gc.enable()
     for d in resolver.out.warnings:
         d.source = d.source or program.source
     return resolver.out
@@ -330,26 +338,27 @@ class Resolver:
 
     def expr(self, root):
         values = []
-        stack = [(root, False)]
+        stack = [(root, None)]  # (node, None) to visit; (node, kids) once its kids are values
         while stack:
-            node, ready = stack.pop()
+            node, done = stack.pop()
+            if done is not None:
+                n = len(done)
+                args = values[-n:]
+                del values[-n:]
+                values.append(self.combine(node, args))
+                continue
             kids = _children(node)
             if not kids:
                 values.append(self.leaf(node))
                 continue
-            if not ready:
-                stack.append((node, True))
-                stack.extend((k, False) for k in reversed(kids))
-                continue
-            args = values[len(values) - len(kids):]
-            del values[len(values) - len(kids):]
-            values.append(self.combine(node, args))
+            stack.append((node, kids))
+            stack.extend((k, None) for k in reversed(kids))
         return values[0]
 
     def leaf(self, node):
         kind = type(node)
         if kind is A.Number:
-            c = self.graph.constant(node.value, weak=True, span=node.span)
+            c = self.graph.literal(node.value, span=node.span)
             self.literals.add(c)
             return c
         if kind is A.Name:
@@ -433,7 +442,7 @@ class Resolver:
             raise
         except Exception as e:  # bad argument values tripping NumPy inside a shape rule
             name = op if isinstance(op, str) else op.name
-            raise fail("E0312", f"invalid arguments to {name}(): {e}", span) from None
+            raise fail("E0315", f"invalid arguments to {name}(): {e}", span) from None
 
     # ----- converting values -----
 

@@ -125,7 +125,7 @@ class ExitCode:
 
 
 # Codes whose exit status is not decided by their family (see exit_code_for).
-CANNOT_READ_CODES = {"E0002"}
+CANNOT_READ_CODES = {"E0002", "E0003"}
 
 
 def exit_code_for(code: str) -> int:

@@ -171,7 +171,7 @@ def guarded(command_name: str):
                 click.echo("interrupted", err=True)
                 code = ExitCode.INTERRUPTED
             except RecursionError:
-                code = run.failure(fail("E0313", "the model is nested too deeply to evaluate"))
+                code = run.failure(fail("E0316", "the model is nested too deeply to evaluate"))
             except MemoryError:
                 code = run.failure(fail("E0305", "out of memory: a tensor is too large", help=["lower the sizes, or --max-elements to refuse them early"]))
             except (click.ClickException, click.exceptions.Exit, SystemExit):
