@@ -87,7 +87,7 @@ def grad_command(run, model, expression, ys, xs, grad_ys, stop, unconnected, for
     """
     m = load_model(run, model, expression)
     ys = list(ys) or _default_ys(m, expression)
-    xs = list(xs) or _default_xs(m)
+    xs = list(xs) or _default_xs(m, expression)
     seen = set()
     for x in xs:
         if x in seen:
@@ -108,7 +108,12 @@ def _default_ys(m, expression):
     return names[-1:]
 
 
-def _default_xs(m):
+def _default_xs(m, expression):
+    if expression is not None:  # CLI.md: with -e, every free name
+        names = list(m.inputs)
+        if not names:
+            raise fail("E0008", "--wrt is needed: the expression has no free names", help=["e.g. gradcli grad -e 'x**2' --wrt x --feed x=2"])
+        return names
     names = m.default_xs()
     if not names:
         raise fail("E0008", "--wrt is needed: the model declares no variables", help=["e.g. --wrt x (any tensor name works)"])
