@@ -114,8 +114,11 @@ def read_file(path: str):
         raise fail("E0406", f"feed file '{path}' holds no array of numbers: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
 
 
-def read_feeds_file(path: str, stdin_text: str | None = None) -> tuple[list[dict], bool]:
-    """The rows of a --feeds file and whether it is a batch (.jsonl/.ndjson or several objects)."""
+def read_feeds_file(path: str, stdin_text: str | None = None) -> tuple[list, bool]:
+    """The rows of a --feeds file and whether it is a batch (.jsonl/.ndjson or several objects).
+
+    In a batch, a row that is not a JSON object is returned as its GradcliError, so
+    that it gets its own error line and the other rows still run (CLI.md)."""
     if path == "-":
         text = stdin_text or ""
         name = "<stdin>"
@@ -128,25 +131,69 @@ def read_feeds_file(path: str, stdin_text: str | None = None) -> tuple[list[dict
             raise fail("E0406", f"feeds file '{path}' is not UTF-8 text") from None
         name = path
     batch = path.lower().endswith((".jsonl", ".ndjson"))
-    rows = []
+    source = Source(name, text)
+    rows = _json_lines(text, source) if batch else _json_objects(text, source)
+    if len(rows) > 1:
+        batch = True
+    if not batch and rows and not isinstance(rows[0], dict):
+        raise rows[0]
+    if not rows and not batch:
+        rows = [{}]
+    return rows, batch
+
+
+def _json_lines(text: str, source: Source) -> list:
+    """JSON Lines: one object a line; a bad line is its row's error."""
+    rows: list = []
+    decoder = json.JSONDecoder()
+    start = 0
+    for line in text.split("\n"):
+        if line.strip():
+            try:
+                obj, end = decoder.raw_decode(line, len(line) - len(line.lstrip()))
+                if line[end:].strip():
+                    raise json.JSONDecodeError("Extra data", line, end)
+                rows.append(_row(obj))
+            except (ValueError, RecursionError) as e:
+                rows.append(_not_json(e, source, start))
+        start += len(line) + 1
+    return rows
+
+
+def _json_objects(text: str, source: Source) -> list:
+    """One JSON object, or several in a row (a batch on stdin)."""
+    rows: list = []
     decoder = json.JSONDecoder()
     pos = 0
     while True:
         while pos < len(text) and text[pos].isspace():
             pos += 1
         if pos >= len(text):
-            break
+            return rows
         try:
             obj, pos = decoder.raw_decode(text, pos)
         except (ValueError, RecursionError) as e:
-            source = Source(name, text)
-            at = getattr(e, "pos", pos)
-            raise fail("E0406", f"the feeds file is not JSON: {getattr(e, 'msg', 'too deeply nested')}", source.span(at, at + 1), source=source) from None
-        if not isinstance(obj, dict):
-            raise fail("E0406", f"each feeds row must be a JSON object of name to value, got {type(obj).__name__}", help=['e.g. {"X": [[2], [3]], "Y": [[3], [2]]}'])
-        rows.append(obj)
-    if len(rows) > 1:
-        batch = True
-    if not rows and not batch:
-        rows = [{}]
-    return rows, batch
+            error = _not_json(e, source, 0)
+            if not rows:
+                raise error from None
+            # a bad object after good ones: its own row, and go on at the next line
+            rows.append(error)
+            newline = text.find("\n", pos)
+            pos = len(text) if newline == -1 else newline + 1
+            continue
+        rows.append(_row(obj))
+
+
+def _row(obj):
+    if isinstance(obj, dict):
+        return obj
+    return fail("E0406", f"each feeds row must be a JSON object of name to value, got {_json_type(obj)}", help=['e.g. {"X": [[2], [3]], "Y": [[3], [2]]}'])
+
+
+def _not_json(e: Exception, source: Source, offset: int):
+    at = offset + getattr(e, "pos", 0)
+    return fail("E0406", f"the feeds file is not JSON: {getattr(e, 'msg', 'too deeply nested')}", source.span(at, at + 1), source=source)
+
+
+def _json_type(obj) -> str:
+    return {list: "an array", str: "a string", bool: "a boolean", type(None): "null", int: "a number", float: "a number"}.get(type(obj), type(obj).__name__)

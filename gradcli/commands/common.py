@@ -277,4 +277,4 @@ def feed_rows(run: Run, feeds: list[str], feeds_file: str | None):
             raise fail("E0004", "reading --feeds from stdin, which is a terminal", help=["pipe JSON in, or give a file name"])
         stdin_text = stream.read()
     rows, batch = read_feeds_file(feeds_file, stdin_text)
-    return [{**row, **direct} for row in rows], batch
+    return [{**row, **direct} if isinstance(row, dict) else row for row in rows], batch

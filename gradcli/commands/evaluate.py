@@ -35,6 +35,8 @@ def _each_row(run, rows, batch, once) -> int:
         if not run.as_json:
             click.echo(f"# row {i}")
         try:
+            if isinstance(row, GradcliError):  # a row of the file that is not a JSON object
+                raise row
             code = once(row)
         except GradcliError as error:
             code = run.failure(error, row=i)
