@@ -94,7 +94,7 @@ class Run:
         from ..render.diagnostics import render_text
 
         for d in diagnostics:
-            click.echo(render_text(d, color=self.err_color), err=True)
+            click.echo(render_text(d, color=self.err_color), err=True, color=self.err_color)
 
     def timings(self, extra: str = ""):
         if not self.verbose:
@@ -129,7 +129,7 @@ class Run:
             for d in error.diagnostics:
                 if row is not None:
                     click.echo(f"row {row}:", err=True)
-                click.echo(render_text(d, color=self.err_color), err=True)
+                click.echo(render_text(d, color=self.err_color), err=True, color=self.err_color)
         return error.exit_code
 
 
