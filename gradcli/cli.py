@@ -46,6 +46,24 @@ class LazyGroup(click.Group):
         module, _, attribute = target.partition(":")
         return getattr(importlib.import_module(module), attribute)
 
+    def main(self, args=None, prog_name=None, standalone_mode=True, **extra):
+        """Click's main, with --json honoured even for usage errors and documented exit codes."""
+        if not standalone_mode:
+            return super().main(args, prog_name, standalone_mode=False, **extra)
+        args = sys.argv[1:] if args is None else list(args)
+        try:
+            code = super().main(args, prog_name, standalone_mode=False, **extra)
+        except click.exceptions.Exit as e:
+            sys.exit(e.exit_code)
+        except click.ClickException as e:
+            from .commands.common import usage_failure
+
+            sys.exit(usage_failure(e, args))
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
+
     def format_commands(self, ctx, formatter):
         rows = [(name, SUMMARIES[name]) for name in COMMANDS]
         with formatter.section("Commands"):
@@ -74,23 +92,8 @@ def cli(ctx, color, quiet, verbose, debug):
 
 
 def main(argv=None):
-    """The console entry point: Click, with --json honoured even for usage errors."""
-    args = sys.argv[1:] if argv is None else list(argv)
-    try:
-        code = cli.main(args=args, prog_name="gradcli", standalone_mode=False)
-    except click.exceptions.Exit as e:
-        sys.exit(e.exit_code)
-    except click.ClickException as e:
-        from .commands.common import usage_failure
-
-        sys.exit(usage_failure(e, args))
-    except click.exceptions.Abort:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
-    sys.exit(code if isinstance(code, int) else 0)
+    """The console entry point."""
+    cli.main(args=argv, prog_name="gradcli")
 
 
 if __name__ == "__main__":

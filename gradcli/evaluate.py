@@ -132,7 +132,11 @@ def runtime_error(node: Node, error: Exception, args) -> Exception:
     if isinstance(error, IndexError):
         return fail("E0309", f"index out of range in {op}(): {error}", node.span)
     shapes = ", ".join(shape_str(np.shape(a)) for a in args)
-    message = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if isinstance(error, ValueError) and "broadcast" in str(error):
+        # shapes that were unknown until the feeds came: the static check's words, at run time
+        labels = [Label(i.span, shape_str(np.shape(a))) for i, a in zip(node.inputs, args) if i.span is not None]
+        return fail("E0302", f"shapes {shapes.replace(', ', ' and ')} cannot broadcast in {op}()", node.span, labels=labels, notes=["dimensions must be equal or 1, compared from the last one backwards"])
+    message = str(error).splitlines()[0].strip() if str(error) else type(error).__name__
     return fail("E0310", f"{op}() cannot run on inputs of shapes {shapes}: {message}", node.span)
 
 

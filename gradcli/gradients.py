@@ -29,11 +29,12 @@ class Unconnected:
     ys: tuple[Node, ...]
     stop: frozenset = frozenset()
     _reason: str | None = None
+    of: str | None = None  # how the source wrote the ys, for the reason's words
 
     @property
     def reason(self) -> str:
         if self._reason is None:
-            self._reason = why_none(self.ys, self.x, self.stop)
+            self._reason = why_none(self.ys, self.x, self.stop, self.of)
         return self._reason
 
 
@@ -186,14 +187,15 @@ def _no_rule(node: Node, span):
 
 # ----- why a gradient is None -----
 
-def why_none(ys, x: Node, stop=frozenset()) -> str:
+def why_none(ys, x: Node, stop=frozenset(), of: str | None = None) -> str:
     """The reason, in words, that no differentiable path leads from x to any y."""
     ys = list(ys)
     if not ys:
         return "there are no ys to differentiate"
     if not is_float(x.dtype):
         return f"{x.describe()} is an {dtype_name(x.dtype)} tensor, and integer tensors are constants for gradients"
-    of = ", ".join(y.describe() for y in ys[:3]) + (" ..." if len(ys) > 3 else "")
+    if of is None:
+        of = ", ".join(y.describe() for y in ys[:3]) + (" ..." if len(ys) > 3 else "")
     depends = _depends_on(ys, x)
     if not any(y in depends for y in ys):
         return f"{of} does not depend on {x.describe()}"
@@ -226,7 +228,8 @@ def why_none(ys, x: Node, stop=frozenset()) -> str:
 
 
 def _where(node: Node) -> str:
-    return f" at {node.span.line}:{node.span.column}" if node.span else ""
+    where = f" at {node.span.line}:{node.span.column}" if node.span else ""
+    return f" (bound to {node.name}){where}" if node.name else where
 
 
 def _cut(node: Node, stop) -> str | None:

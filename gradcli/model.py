@@ -9,6 +9,7 @@ What the commands call, and what notebooks and graders use directly:
 from __future__ import annotations
 
 import difflib
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from .gradients import Unconnected, gradients as build_gradients
 from .graph import Node, dtype_name, shape_str
 from .parse import parse
 from .resolve import Claim, Derivative, ListValue, Resolved, resolve
-from .source import Diagnostic, Label, Source, fail
+from .source import Diagnostic, GradcliError, Label, Source, fail
 
 DEFAULT_MAX_ELEMENTS = 100_000_000
 
@@ -75,6 +76,22 @@ class RunResult:
     nodes_evaluated: int = 0
 
 
+def _located(method):
+    """Errors found while running a model point into its source (feeds' own errors keep theirs)."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except GradcliError as error:
+            for d in error.diagnostics:
+                if d.source is None and d.span is not None:
+                    d.source = self.source
+            raise
+
+    return wrapper
+
+
 class Model:
     """A built .grad program: its graph, names, claims and gradient calls."""
 
@@ -115,6 +132,7 @@ class Model:
 
     # ----- feeds -----
 
+    @_located
     def feed_dict(self, feeds: dict | None) -> dict[Node, np.ndarray]:
         """Feeds by name -> by node, converted to the declared dtype and checked against the declared shape."""
         out = {}
@@ -137,6 +155,7 @@ class Model:
 
     # ----- evaluation -----
 
+    @_located
     def run(self, feeds: dict | None = None, fetch=None, seed: int = 0, claims: bool = True) -> RunResult:
         """Evaluate the fetched names (and the expect claims whose inputs are fed)."""
         fed = self.feed_dict(feeds)
@@ -172,10 +191,12 @@ class Model:
                 warnings.append(d)
         return RunResult(entries, claim_results, warnings, len(values))
 
+    @_located
     def eval(self, feeds: dict | None = None, fetch=None, seed: int = 0) -> dict:
         """name -> ndarray, list (of ndarray or None), or None for a None gradient."""
         return {e.name: e.value for e in self.run(feeds, fetch, seed, claims=False).entries}
 
+    @_located
     def gradients(self, ys, xs, feeds: dict | None = None, grad_ys=None, stop_gradients=None, unconnected_gradients: str = "none", seed: int = 0, **_compat):
         """tf.gradients by name: ys and xs are names (or lists of names); one value per x (None if unconnected)."""
         nodes, single = self.gradient_nodes(ys, xs, grad_ys, stop_gradients, unconnected_gradients)
@@ -209,6 +230,7 @@ class Model:
 
         return [n for n, node in self.resolved.inputs.items() if node.op is VARIABLE]
 
+    @_located
     def gradient_request(self, ys, xs, seeds: dict | None = None, stop=(), unconnected="none") -> "GradientRequest":
         """Build the gradient nodes of d(sum of ys)/d(each x), by name, once for any number of feeds."""
         y_nodes = [self._tensor(y) for y in ys]
@@ -220,6 +242,7 @@ class Model:
         results = build_gradients(y_nodes, x_nodes, grad_ys, stop_nodes, unconnected)
         return GradientRequest(list(ys), list(xs), y_nodes, x_nodes, results, stop_nodes, grad_ys)
 
+    @_located
     def run_gradients(self, request: "GradientRequest", feeds=None, seed: int = 0) -> "GradResult":
         fed = self.feed_dict(feeds)
         wanted = list(request.y_nodes) + [r for r in request.results if isinstance(r, Node)]
@@ -242,12 +265,14 @@ class Model:
                 warnings.append(d)
         return GradResult(ys, grads, unconnected, warnings)
 
+    @_located
     def formulas(self, request: "GradientRequest") -> dict[str, str]:
         """Each connected gradient as a .grad expression over the model's names."""
         from .formula import formula
 
         return {x: formula(r) for x, r in zip(request.xs, request.results) if isinstance(r, Node)}
 
+    @_located
     def why_none(self, y, x, stop_gradients=None) -> str | None:
         """Why the gradient of y with respect to x is None, in words; None when it is not."""
         (g,), _ = self.gradient_nodes(y, [x], stop_gradients=stop_gradients)

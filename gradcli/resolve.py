@@ -511,7 +511,7 @@ class Resolver:
         if isinstance(value, Node):
             array = self.static(value)
             if array is None:
-                raise fail("E0214", f"{what} must be known before evaluation, not computed from inputs", value.span or span, help=["write it as a number or a list of numbers"])
+                raise fail("E0214", f"{what} must be known before evaluation, not computed from inputs", span or value.span, help=["write it as a number or a list of numbers"])
             out = array.tolist()
             if array.dtype.kind == "f" and np.all(np.mod(array, 1) == 0) and value.dtype.kind != "f":
                 out = array.astype(int).tolist()
@@ -671,8 +671,11 @@ class Resolver:
         self.out.stop_nodes.update(stop)
         self.out.gradient_calls.append(GradientCall(ys, xs, grad_ys, stop, results, node.span))
         x_asts = list(xs_ast.items) if isinstance(xs_ast, A.ListExpr) else [xs_ast]
+        of_text = " and ".join(ys_text) if len(ys_text) <= 3 else ", ".join(ys_text[:3]) + " ..."
         for r, x_text, x_ast in zip(results, xs_text, x_asts if len(x_asts) == len(results) else [xs_ast] * len(results)):
             self.out.derivatives[r] = Derivative(ys_text, x_text)
+            if isinstance(r, Unconnected):
+                r.of = of_text
             if isinstance(r, Unconnected) and not isinstance(x_ast, A.Name):
                 self.out.warnings.append(
                     Diagnostic(

@@ -128,9 +128,14 @@ class ExitCode:
 CANNOT_READ_CODES = {"E0002", "E0003"}
 
 
+INTERNAL_CODE = "E0099"
+
+
 def exit_code_for(code: str) -> int:
     if code in CANNOT_READ_CODES:
         return ExitCode.CANNOT_READ
+    if code == INTERNAL_CODE:
+        return ExitCode.INTERNAL
     if code.startswith("W"):
         return ExitCode.OK
     family = code[:3]

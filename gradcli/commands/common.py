@@ -196,7 +196,7 @@ def internal_error(run: Run) -> int:
 
         doc = run.base_doc()
         doc["ok"] = False
-        doc["diagnostics"] = [_plain_diagnostic("E0070", message, ["please report this at the gradcli issue tracker with the model and command" + ("" if run.debug else "; --debug shows the traceback")])]
+        doc["diagnostics"] = [_plain_diagnostic("E0099", message, ["please report this at the gradcli issue tracker with the model and command" + ("" if run.debug else "; --debug shows the traceback")])]
         click.echo(dumps(doc))
     else:
         click.echo(f"error[internal]: {message}", err=True)
