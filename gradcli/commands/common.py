@@ -78,7 +78,9 @@ class Run:
         from rich.console import Console
         from rich.text import Text
 
-        console = Console(force_terminal=True, highlight=False, soft_wrap=True)
+        # the choice is made (--color beats NO_COLOR and FORCE_COLOR): Rich must not
+        # second-guess it from the environment or from TERM
+        console = Console(force_terminal=True, no_color=False, color_system="standard", highlight=False, soft_wrap=True)
         styles = {"none": "yellow", "error": "bold red", "ok": "green", "dim": "dim", "head": "bold", "": ""}
         for text, style in lines:
             console.print(Text(text, style=styles.get(style, style)))
