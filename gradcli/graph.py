@@ -306,7 +306,8 @@ def mixed_dtypes(a: Node, b: Node, span, weak_float=False):
         message,
         span,
         labels=labels,
-        help=[f"convert one side with cast(..., {an if weak_float is False else 'float'})"],
+        help=[f"convert one side with cast(..., {an if weak_float is False else 'float'})"]
+        + (["or run with --dtype float32: TensorFlow's default float, for untyped variables and `float`"] if {an, bn} == {"float32", "float64"} else []),
     )
 
 
