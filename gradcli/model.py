@@ -181,14 +181,7 @@ class Model:
             err, ok = compare_claim(lhs, rhs)
             claim_results.append(ClaimResult(claim, lhs, rhs, err, ok))
         claim_results.sort(key=lambda c: c.claim.span.start)
-        warnings = list(self.resolved.warnings)
-        nonfinite = [n for n in wanted if n in values and values[n].dtype.kind == "f" and not np.isfinite(values[n]).all()]
-        if nonfinite:
-            found = first_non_finite(needed_nodes(wanted, fed), values)
-            if found is not None:
-                d = found.diagnostic()
-                d.source = self.source
-                warnings.append(d)
+        warnings = self.resolved.warnings + self._non_finite(wanted, fed, values)
         return RunResult(entries, claim_results, warnings, len(values))
 
     @_located
@@ -255,15 +248,19 @@ class Model:
             else:
                 grads[x] = None
                 unconnected[x] = r.reason
-        warnings = list(self.resolved.warnings)
-        bad = [n for n in wanted if values[n].dtype.kind == "f" and not np.isfinite(values[n]).all()]
-        if bad:
-            found = first_non_finite(needed_nodes(wanted, fed), values)
-            if found is not None:
-                d = found.diagnostic()
-                d.source = self.source
-                warnings.append(d)
+        warnings = self.resolved.warnings + self._non_finite(wanted, fed, values)
         return GradResult(ys, grads, unconnected, warnings)
+
+    def _non_finite(self, wanted, fed, values) -> list[Diagnostic]:
+        """W0601 at the first op that made a NaN or infinity, when a result has one."""
+        if all(values[n].dtype.kind != "f" or np.isfinite(values[n]).all() for n in wanted if n in values):
+            return []
+        found = first_non_finite(needed_nodes(wanted, fed), values)
+        if found is None:
+            return []
+        d = found.diagnostic()
+        d.source = self.source
+        return [d]
 
     @_located
     def formulas(self, request: "GradientRequest") -> dict[str, str]:
