@@ -19,12 +19,44 @@ def _feed_param(ctx, param, values):
     return list(values)
 
 
+def _model_for_completion(ctx):
+    """The model named on the command line so far, or None: completion never fails loudly."""
+    path = ctx.params.get("model")
+    if not path:
+        # Click parses an unfinished `--wrt` resiliently and drops the other
+        # parameters; the words typed so far are in COMP_WORDS (every shell Click supports)
+        words = os.environ.get("COMP_WORDS", "").split()
+        path = next((w for w in words[2:] if w.endswith(".grad") and os.path.isfile(w)), None)
+    if not path or path == "-":
+        return None
+    try:
+        from ..model import load
+
+        return load(path)
+    except Exception:  # a half-typed command line: offer nothing
+        return None
+
+
+def complete_names(ctx, param, incomplete):
+    """Shell completion of --of/--wrt/--stop/--fetch: the names the model binds."""
+    model = _model_for_completion(ctx)
+    names = list(model.resolved.bindings) if model is not None else []
+    return [n for n in names if n.startswith(incomplete)]
+
+
+def complete_feeds(ctx, param, incomplete):
+    """Shell completion of --feed: `NAME=` for each placeholder and variable."""
+    model = _model_for_completion(ctx)
+    names = list(model.inputs) if model is not None else []
+    return [f"{n}=" for n in names if f"{n}=".startswith(incomplete)]
+
+
 def evaluation_options(f):
     """--feed/--feeds/--fetch/--dtype/--seed/--precision/--max-elements/--json."""
     options = [
-        click.option("-f", "--feed", "feeds", multiple=True, metavar="NAME=VALUE", callback=_feed_param, help="A placeholder or variable value: 2, 1,2,3, [[2],[3]] or @file(.npy|.json|.csv|.txt). Repeatable."),
+        click.option("-f", "--feed", "feeds", multiple=True, metavar="NAME=VALUE", callback=_feed_param, shell_complete=complete_feeds, help="A placeholder or variable value: 2, 1,2,3, [[2],[3]] or @file(.npy|.json|.csv|.txt). Repeatable."),
         click.option("--feeds", "feeds_file", metavar="FILE", help="A JSON object of name to value ('-' for stdin); a .jsonl file (or several objects) is a batch."),
-        click.option("--fetch", multiple=True, metavar="NAME", help="Show these names instead of the script's fetch. Repeatable."),
+        click.option("--fetch", multiple=True, metavar="NAME", shell_complete=complete_names, help="Show these names instead of the script's fetch. Repeatable."),
         click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float64", show_default=True, help="The default float dtype."),
         click.option("--seed", type=int, default=0, show_default=True, help="Seed for random ops (and check's sampling)."),
         click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True, help="Significant digits in text output."),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from ..source import GradcliError, fail
-from .common import evaluation_options, feed_rows, guarded, load_model
+from .common import complete_names, evaluation_options, feed_rows, guarded, load_model
 
 MODEL = click.argument("model", required=False, metavar="MODEL")
 
@@ -72,10 +72,10 @@ def _eval_once(run, m, feeds, fetch) -> int:
 @click.command("grad")
 @MODEL
 @click.option("-e", "--expr", "expression", metavar="EXPR", help="Differentiate one inline expression (reported as `expr`).")
-@click.option("--of", "ys", multiple=True, metavar="Y", help="A y to differentiate (repeatable: the ys are summed).")
-@click.option("--wrt", "xs", multiple=True, metavar="X", help="An x (repeatable). Default: every variable (every free name with -e).")
+@click.option("--of", "ys", multiple=True, metavar="Y", shell_complete=complete_names, help="A y to differentiate (repeatable: the ys are summed).")
+@click.option("--wrt", "xs", multiple=True, metavar="X", shell_complete=complete_names, help="An x (repeatable). Default: every variable (every free name with -e).")
 @click.option("--grad-ys", "grad_ys", multiple=True, metavar="NAME=VALUE", help="The seed for that y (default ones).")
-@click.option("--stop", multiple=True, metavar="NAME", help="A tensor to hold constant (stop_gradients). Repeatable.")
+@click.option("--stop", multiple=True, metavar="NAME", shell_complete=complete_names, help="A tensor to hold constant (stop_gradients). Repeatable.")
 @click.option("--unconnected", type=click.Choice(["none", "zero"]), default="none", show_default=True, help="What an unconnected x gets.")
 @click.option("--formula", is_flag=True, help="Also print each derivative as a .grad expression.")
 @evaluation_options
