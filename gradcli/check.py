@@ -107,7 +107,10 @@ def check_model(model, feeds=None, points: int = 5, sample=None, rtol: float = 1
     sampled_inputs = [(n, node) for n, node in resolved.inputs.items() if node.op is VARIABLE or node not in fed or n in sample]
     watched = [n for c in resolved.claims for n in (c.lhs, c.rhs)]
     calls = [c for c in resolved.gradient_calls] if fd else []
-    watched += [r for c in calls for r in c.results if isinstance(r, Node)]
+    watched += [r for c in calls for r in c.results if isinstance(r, Node)] + [y for c in resolved.gradient_calls for y in c.ys]
+    # every tensor the script binds: "the model's values" must be finite at a sampled point
+    for value in resolved.bindings.values():
+        watched += [v for v in (value.items if isinstance(value, ListValue) else [value]) if isinstance(v, Node)]
 
     all_points = [Point(0, "fed", _names(resolved, fed))]
     for i in range(points):
@@ -403,7 +406,9 @@ def report_lines(report: CheckReport, precision: int = 6, model_name: str = "the
         lines += [("  " + row, "") for row in _table(rows)]
     failed = len(report.failed)
     lines.append(("", ""))
-    if failed:
+    if not report.claims:
+        lines.append(("no expects to check", "dim"))
+    elif failed:
         lines.append((f"{failed} of {len(report.claims)} expect{'s' if len(report.claims) != 1 else ''} failed", "error"))
     else:
         lines.append((f"all {len(report.claims)} expect{'s' if len(report.claims) != 1 else ''} hold", "ok"))
