@@ -34,6 +34,8 @@ EXAMPLES = [
     _e("E0007", "a name twice in --wrt", "var x = 1.0\ny = x * x\n", "grad", "{model}", "--of", "y", "--wrt", "x", "--wrt", "x"),
     _e("E0008", "grad has nothing to differentiate or no x", "x = 1.0\n", "grad", "{model}"),
     _e("E0009", "--grad-ys names something that is not a y", "var x = 1.0\ny = x * x\n", "grad", "{model}", "--of", "y", "--grad-ys", "x=2"),
+    _e("E0010", "check, explain or graph given a batch of feeds", "placeholder x\ny = x * x\n", "check", "{model}", "--feeds", "rows.jsonl", files={"rows.jsonl": '{"x": 1}\n{"x": 2}\n'}),
+    _e("E0011", "a bad --sample range", "placeholder x\ny = x * x\nexpect y == x ** 2\n", "check", "{model}", "--sample", "x=3:1"),
     _e("E0099", "internal error (a bug in gradcli; exit 70)", None),
 ]
 
@@ -93,6 +95,7 @@ EXAMPLES += [
     # W0xxx: warnings
     _e("W0501", "an x written as a fresh expression (its gradient is None)", "var x = [1.0, 2.0]\ny = x * x\ng = gradients(y, x[0])\n"),
     _e("W0601", "a NaN or infinity appeared (the first op that made one)", "var x = 0.0\ny = log(x)\n"),
+    _e("W0602", "a gradient disagrees with finite differences (a kink, or a bug)", "var x = 0.0\ny = abs(x)\ng = gradients(y, x)\nexpect g == g\n", "check", "{model}", "--sample", "x=-0.000001:0.000001", "--points", "1"),
 ]
 
 

@@ -14,7 +14,7 @@ import gradcli
 from gradcli.cli import cli
 from gradcli.source import GradcliError
 
-from .conftest import conformance_cases
+from conftest import conformance_cases
 
 CASES = conformance_cases()
 
