@@ -30,7 +30,7 @@ def op_rows(names=()) -> list[dict]:
                 import difflib
 
                 close = difflib.get_close_matches(name, [n for n, o in NAMES.items() if "internal" not in o.tags], n=1)
-                raise fail("E0203", f"unknown op '{name}'", help=[f"did you mean '{close[0]}'?"] if close else ["gradcli ops lists every op"])
+                raise fail("E0202", f"unknown op '{name}'", help=[f"did you mean '{close[0]}'?"] if close else ["gradcli ops lists every op"])
             ops.append(op)
     else:
         ops = [op for op in OPS.values() if "internal" not in op.tags]

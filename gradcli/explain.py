@@ -323,6 +323,8 @@ def graph_data(model, names, feeds=None, seed: int = 0, precision: int = 6, eval
                 adjoints.update({n: leaf_values[r] for n, r in present})
             except GradcliError:
                 adjoints = {}
+    # local numbers in creation order: stable output whatever else the process built
+    number = {node: i + 1 for i, node in enumerate(order)}
     nodes = {}
     for node in order:
         label = bound.get(node) or _text(model, node)
@@ -330,12 +332,12 @@ def graph_data(model, names, feeds=None, seed: int = 0, precision: int = 6, eval
             label = summary(node.attrs["value"], precision) if node.op is CONSTANT else node.op.name
         if node.op is CONSTANT:
             adjoints.pop(node, None)
-        nodes[node.id] = GraphNode(
-            node.id, label, node.op.name if node.op not in LEAVES else ("input" if node.op is not CONSTANT else "constant"),
-            [i.id for i in node.inputs] if node.op not in LEAVES else [],
+        nodes[number[node]] = GraphNode(
+            number[node], label, node.op.name if node.op not in LEAVES else ("input" if node.op is not CONSTANT else "constant"),
+            [number[i] for i in node.inputs] if node.op not in LEAVES else [],
             summary(model.present(node, values[node]), precision) if node in values else None,
             summary(adjoints[node], precision) if node in adjoints else None,
             f"{dtype_name(node.dtype)}{shape_str(node.shape) if node.shape else ''}",
             bound.get(node),
         )
-    return GraphData([(label, n.id) for label, n in roots], nodes)
+    return GraphData([(label, number[n]) for label, n in roots], nodes)
