@@ -193,7 +193,8 @@ def why_none(ys, x: Node, stop=frozenset(), of: str | None = None) -> str:
     if not ys:
         return "there are no ys to differentiate"
     if not is_float(x.dtype):
-        return f"{x.describe()} is an {dtype_name(x.dtype)} tensor, and integer tensors are constants for gradients"
+        kind = "int32" if x.weak else dtype_name(x.dtype)  # a weak literal stands alone as int32
+        return f"{x.describe()} is an {kind} tensor, and integer tensors are constants for gradients"
     if of is None:
         of = ", ".join(y.describe() for y in ys[:3]) + (" ..." if len(ys) > 3 else "")
     depends = _depends_on(ys, x)

@@ -128,7 +128,8 @@ class Model:
                 if name not in seen:
                     seen.append(name)
             return seen
-        return list(self.resolved.shown)
+        # a name bound to a dtype or a string (dt = float32) is not a value to show
+        return [n for n in self.resolved.shown if isinstance(self.resolved.bindings[n], (Node, ListValue, Unconnected))]
 
     # ----- feeds -----
 
@@ -322,7 +323,7 @@ class Model:
         if isinstance(value, Node):
             v = self.present(value, values[value])
             return Entry(name, "tensor", v, v.dtype, derivatives.get(value))
-        raise fail("E0209", f"'{name}' is not a tensor and cannot be shown")
+        raise fail("E0209", f"'{name}' is not a tensor and cannot be shown", self.resolved.binding_spans.get(name), help=["fetch names bound to tensors or lists"])
 
 
 @dataclass(eq=False)

@@ -198,7 +198,20 @@ def binary(signature, forward, grads, rule, doc, domain=(-2.0, 2.0), aliases=(),
         ga, gb = grads(g, a, b, n)
         return (unbroadcast(ga, a) if ga is not None else None, unbroadcast(gb, b) if gb is not None else None)
 
-    register(signature, forward=forward, infer=infer, grad=grad, rule=rule, doc=doc, domain=domain, aliases=aliases, numpy=numpy, promote=True)
+    register(signature, forward=forward, infer=_numbers_only(infer), grad=grad, rule=rule, doc=doc, domain=domain, aliases=aliases, numpy=numpy, promote=True)
+
+
+def _numbers_only(rule):
+    """Arithmetic on bool tensors is an error, as in TensorFlow (NumPy would quietly do logic)."""
+
+    def checked(inputs, attrs, span):
+        if any(x.dtype == np.bool_ for x in inputs):
+            from ..source import fail
+
+            raise fail("E0303", "arithmetic on a bool tensor", span, help=["convert it first with cast(b, float), or use logical_and/logical_or"])
+        return rule(inputs, attrs, span)
+
+    return checked
 
 
 def _true_divide(a, b):
