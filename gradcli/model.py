@@ -409,7 +409,7 @@ def convert_feed(name: str, value, node: Node, source: Source | None = None) -> 
         if not np.isin(array, (0, 1)).all():
             raise error(f"'{name}' is bool; feed true/false or 0/1", kind="dtype")
     with np.errstate(all="ignore"):
-        converted = array.astype(target)
+        converted = array.astype(target, copy=False)  # a fed .npy of the right dtype is used as it is
     if node.shape is not None:
         declared = tuple(node.shape)
         if len(declared) != converted.ndim or any(d is not None and d != a for d, a in zip(declared, converted.shape)):

@@ -9,6 +9,7 @@ Tests, `gradcli ops` and the README's op table all read this registry.
 from __future__ import annotations
 
 import inspect
+import sys
 import re
 from dataclasses import dataclass, field
 from typing import Callable
@@ -143,8 +144,12 @@ def register(
 ) -> OpDef:
     """Add one op; a second op (or alias) of the same name fails and names the first."""
     name, params = parse_signature(signature, attrs)
-    caller = inspect.stack()[1]
-    where = f"{caller.filename}:{caller.lineno}"
+    # the registering line, for the duplicate-registration message; sys._getframe is
+    # cheap where inspect.stack() would read every source file (a second at start-up)
+    caller = sys._getframe(1)
+    while caller.f_code.co_name != "<module>" and caller.f_back is not None:  # past family helpers (unary, binary...)
+        caller = caller.f_back
+    where = f"{caller.f_code.co_filename}:{caller.f_lineno}"
     if not rule:
         rule = "no gradient (an integer or boolean result)" if grad == NOT_DIFFERENTIABLE else grad if isinstance(grad, str) else ""
     op = OpDef(name, forward, infer, grad, params, doc, rule, tuple(aliases), registered_at=where, **options)
