@@ -157,9 +157,12 @@ def main(argv=None):
 
         compileall.compile_dir(str(Path(gradcli.__file__).parent), quiet=1)
     runs = max(args.runs, 9)
-    gradcli = shutil.which("gradcli")
+    # the console script pip installed beside this interpreter: a version manager's shim
+    # on PATH (pyenv's is a bash script) would add its own start-up to gradcli's alone
+    beside = Path(sys.executable).parent / "gradcli"
+    gradcli = str(beside) if beside.exists() else shutil.which("gradcli")
     if gradcli is None:
-        raise SystemExit("gradcli is not on PATH (pip install -e .)")
+        raise SystemExit("gradcli is not installed (pip install -e .)")
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
     numpy_import = [sys.executable, "-c", "import numpy"]
     grad_args = ["grad", "-e", "x**2 + x - 1", "--wrt", "x", "--feed", "x=2"]
