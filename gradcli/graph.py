@@ -194,6 +194,8 @@ class Graph:
 
     def literal(self, value, span=None) -> Node:
         """A number written in the source: a weak scalar constant (the resolver's hot path)."""
+        if isinstance(value, int) and not -(2**63) <= value < 2**63:
+            raise fail("E0317", f"the integer {value} does not fit in 64 bits", span, help=["write it as a float (with a decimal point) if you mean a large number"])
         array = np.array(value, dtype=np.float64 if isinstance(value, float) else np.int64)
         return Node(self, _registry().CONSTANT, (), {"value": array}, (), array.dtype, True, span)
 

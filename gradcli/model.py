@@ -301,8 +301,11 @@ class Model:
         if node.weak:
             if value.dtype.kind == "f" and value.dtype != self.dtype:
                 return value.astype(self.dtype)
+            # int32, as TensorFlow converts a Python int, unless the value needs int64 (as TF does too)
             if value.dtype.kind in "iu" and value.dtype != np.int32:
-                return value.astype(np.int32)
+                info = np.iinfo(np.int32)
+                if value.size == 0 or (value.min() >= info.min and value.max() <= info.max):
+                    return value.astype(np.int32)
         return value
 
     def _entry(self, name: str, value, values) -> Entry:

@@ -597,6 +597,8 @@ class Resolver:
         if name == "dtype":
             return None if value is None else self.dtype_value(value, span)
         out = self.attr_value(value, span, f"'{name}'")
+        if name in _WHOLE_NUMBER_ATTRS:
+            out = _whole_numbers(name, out, span)
         if isinstance(out, list) and name in ("shape", "perm", "multiples", "dims", "axis", "paddings"):
             out = _tuples(out)
         return out
@@ -745,6 +747,22 @@ class Resolver:
         if not isinstance(v, int) or isinstance(v, bool):
             raise fail("E0309", f"an index must be a whole number, got {v!r}", span, help=["indices and slice bounds are constants: a[0], a[1:3], a[:, 0]"])
         return v
+
+
+# attributes that count or index: a float there is a mistake (2.0 is taken as 2)
+_WHOLE_NUMBER_ATTRS = frozenset({"axis", "num", "depth", "num_rows", "num_columns", "perm", "multiples", "shape", "dims", "paddings", "num_or_size_splits", "seed"})
+
+
+def _whole_numbers(name, value, span):
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (list, tuple)):
+        return type(value)(_whole_numbers(name, v, span) for v in value)
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise fail("E0315", f"'{name}' must be a whole number, got {value:g}", span)
+        return int(value)
+    return value
 
 
 def _children(node):
