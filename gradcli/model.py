@@ -101,7 +101,7 @@ class Model:
         self.max_elements = max_elements
         self.program = parse(source)
         if expression:
-            self.program = _expression_program(self.program)
+            self.program = _expression_program(self.program, expression if isinstance(expression, dict) else {})
         self.resolved: Resolved = resolve(self.program, dtype, max_elements)
 
     @property
@@ -420,12 +420,13 @@ def convert_feed(name: str, value, node: Node, source: Source | None = None) -> 
     return converted
 
 
-def expression_model(text: str, dtype: str = "float64", max_elements: int = DEFAULT_MAX_ELEMENTS) -> Model:
-    """`-e EXPR`: one expression bound to `expr`; its free names become float placeholders."""
-    return Model(Source("<expr>", text), dtype, max_elements, expression=True)
+def expression_model(text: str, dtype: str = "float64", max_elements: int = DEFAULT_MAX_ELEMENTS, shapes: dict | None = None) -> Model:
+    """`-e EXPR`: one expression bound to `expr`; its free names become float placeholders,
+    of any shape, or of the shape given in `shapes` (name -> shape of the value to be fed)."""
+    return Model(Source("<expr>", text), dtype, max_elements, expression=shapes or True)
 
 
-def _expression_program(program):
+def _expression_program(program, shapes: dict):
     """Wrap a lone expression as `placeholder n` for each free name, then `expr = EXPR`."""
     from . import ast as A
     from .namespaces import predefined
@@ -460,6 +461,16 @@ def _expression_program(program):
                     stack.append(item)
             stack.append(node.value)
     free.sort(key=lambda n: n.span.start)
-    decls = [A.PlaceholderDecl(n, None, None, n.span) for n in free]
+    decls = [A.PlaceholderDecl(n, _fed_type(n, shapes.get(n.id)), None, n.span) for n in free]
     target = A.Name("expr", expr.span)
     return A.Program(decls + [A.Assign((target,), expr, False, expr.span)], program.source)
+
+
+def _fed_type(name, shape):
+    """`float[2, 3]` for a name fed with that shape (None: any shape)."""
+    from . import ast as A
+
+    if shape is None:
+        return None
+    dims = tuple(A.Number(int(d), str(d), name.span) for d in shape)
+    return A.TypeExpr(A.Name("float", name.span), dims, name.span)

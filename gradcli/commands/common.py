@@ -268,15 +268,20 @@ def _lower(message: str) -> str:
 
 # ----- loading -----
 
-def load_model(run: Run, model_path: str | None, expression: str | None = None):
-    """The model from a path, '-' (stdin) or an -e expression."""
+def load_model(run: Run, model_path: str | None, expression: str | None = None, rows=None):
+    """The model from a path, '-' (stdin) or an -e expression.
+
+    With one row of feeds, an expression's free names are declared with the
+    shapes fed: its graph, and its derivative formulas, then know them.
+    """
     from .. import model as M
 
     if expression is not None:
         if model_path is not None:
             raise fail("E0005", "give a MODEL file or -e EXPR, not both")
         run.model_name = "<expr>"
-        m = M.expression_model(expression, run.dtype, run.max_elements)
+        shapes = _fed_shapes(rows[0]) if rows is not None and len(rows) == 1 else {}
+        m = M.expression_model(expression, run.dtype, run.max_elements, shapes)
     elif model_path is None:
         raise fail("E0004", "missing MODEL: a .grad file, or - for stdin", help=["e.g. gradcli eval samples/quadratic.grad"])
     elif model_path == "-":
@@ -290,6 +295,20 @@ def load_model(run: Run, model_path: str | None, expression: str | None = None):
         m = M.load(model_path, run.dtype, run.max_elements)
     run.mark("parse+build")
     return m
+
+
+def _fed_shapes(row: dict) -> dict:
+    import numpy as np
+
+    shapes = {}
+    for name, value in row.items():
+        try:
+            array = np.asarray(value)
+        except (ValueError, TypeError):
+            continue  # a ragged value: its own error comes when it is fed
+        if array.dtype.kind in "biuf":
+            shapes[name] = array.shape
+    return shapes
 
 
 def feed_rows(run: Run, feeds: list[str], feeds_file: str | None):

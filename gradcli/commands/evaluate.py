@@ -19,8 +19,8 @@ def eval_command(run, model, expression, feeds, feeds_file, fetch, dtype, seed, 
 
     MODEL is a .grad file, or - for stdin.
     """
-    m = load_model(run, model, expression)
     rows, batch = feed_rows(run, feeds, feeds_file)
+    m = load_model(run, model, expression, None if batch else rows)
     fetch = list(fetch) or None
     return _each_row(run, rows, batch, lambda row: _eval_once(run, m, row, fetch))
 
@@ -87,7 +87,8 @@ def grad_command(run, model, expression, ys, xs, grad_ys, stop, unconnected, for
     gradcli grad samples/linear.grad --of cost --wrt W --wrt b --feed 'X=[[2],[3]]' --feed 'Y=[[3],[2]]'
     gradcli grad -e 'x**2 + x - 1' --wrt x --feed x=2
     """
-    m = load_model(run, model, expression)
+    rows, batch = feed_rows(run, feeds, feeds_file)
+    m = load_model(run, model, expression, None if batch else rows)
     ys = list(ys) or _default_ys(m, expression)
     xs = list(xs) or _default_xs(m, expression)
     seen = set()
@@ -97,7 +98,6 @@ def grad_command(run, model, expression, ys, xs, grad_ys, stop, unconnected, for
         seen.add(x)
     seeds = _seeds(ys, grad_ys)
     request = m.gradient_request(ys, xs, seeds, list(stop), unconnected)
-    rows, batch = feed_rows(run, feeds, feeds_file)
     return _each_row(run, rows, batch, lambda row: _grad_once(run, m, request, row, formula))
 
 
@@ -164,7 +164,7 @@ def _grad_once(run, m, request, feeds, formula) -> int:
             if g is None:
                 rows.append(Row(label, "None", "None", result.unconnected[x], style="none"))
             else:
-                rows.append(Row(label, type_label(g.dtype, g.shape), format_array(g, run.precision), f"= {formulas[x]}" if x in formulas else ""))
+                rows.append(Row(label, type_label(g.dtype, g.shape), format_array(g, run.precision), f"= {formulas[x]}" if formulas.get(x) else ""))
         run.lines(layout(rows))
     run.warn(result.warnings)
     run.timings()

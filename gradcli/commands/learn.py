@@ -103,12 +103,12 @@ def explain_command(run, model, expression, ys, xs, grad_ys, stop, feeds, feeds_
     from ..explain import explain_model
     from .evaluate import _seeds
 
-    m = load_model(run, model, expression)
+    row = _one_row(run, feeds, feeds_file)
+    m = load_model(run, model, expression, [row])
     ys = list(ys) or _default_of(m, expression)
     xs = list(xs) or (m.default_xs() if expression is None else [n for n in m.inputs])
     if not xs:
         raise fail("E0008", "--wrt is needed: the model declares no variables", help=["e.g. --wrt x (any tensor name works)"])
-    row = _one_row(run, feeds, feeds_file)
     ex = explain_model(m, ys, xs, row, seed, _seeds(ys, grad_ys), list(stop))
     run.mark("explain")
     if run.as_json:
@@ -140,8 +140,8 @@ def graph_command(run, model, expression, names, fmt, feeds, feeds_file, fetch, 
     from ..explain import graph_data
     from ..render import graphs
 
-    m = load_model(run, model, expression)
     row = _one_row(run, feeds, feeds_file)
+    m = load_model(run, model, expression, [row])
     wanted = list(names) or m.fetch_names(list(fetch) or None)
     data = graph_data(m, wanted, row, seed, precision)
     run.mark("graph")
