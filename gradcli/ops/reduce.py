@@ -5,7 +5,7 @@ import numpy as np
 
 from ..graph import Node, apply, static_size
 from ..source import fail
-from .registry import float_only, register
+from .registry import NO_GRADIENT, float_only, register
 
 F = apply
 
@@ -170,13 +170,34 @@ def _prod_of_others(x, axis=None):
 
 
 def _prod_of_others_grad(g, n):
-    # d/dx_j of prod_{k != i} x_k: the product of all but i and j, summed over i.
-    # Rare (second derivatives of reduce_prod); spelled with ops so it nests again.
-    x = n.inputs[0]
-    axis = n.attrs.get("axis")
-    total = restore(F("reduce_sum", g * n, axis=axis, keepdims=True), x, axis, True)
-    safe = F("where", F("equal", x, F("zeros_like", x)), F("ones_like", x), x)
-    return (F("where", F("equal", x, F("zeros_like", x)), F("zeros_like", x), (total - g * n) / safe),)
+    return (F("prod_of_others_vjp", g, n.inputs[0], axis=n.attrs.get("axis")), None)
+
+
+def _prod_of_others_vjp(g, x, axis=None):
+    """Σ_{i≠j} gᵢ · (product of all but xᵢ and xⱼ), for each j: exact with zeros among the x.
+
+    For each j, the products of the others of x with xⱼ set to 1 are, at i ≠ j,
+    the products of all but i and j. That is O(n²) in the reduced size; it is
+    only met in second derivatives of reduce_prod.
+    """
+    axes = _np_axis(x, axis)
+    if axes is None:
+        axes = tuple(range(x.ndim))
+    if not axes:
+        return np.zeros_like(x)
+    lead = x.ndim - len(axes)
+    moved_x = np.moveaxis(x, axes, range(lead, x.ndim))
+    moved_g = np.moveaxis(g, axes, range(lead, x.ndim))
+    shape = moved_x.shape
+    size = int(np.prod(shape[lead:]))
+    flat_x = moved_x.reshape(shape[:lead] + (size,))
+    flat_g = moved_g.reshape(shape[:lead] + (size,))
+    eye = np.eye(size, dtype=bool)
+    pinned = np.where(eye, 1, flat_x[..., None, :])  # row j: x with xⱼ set to 1
+    pair = _prod_of_others(pinned, axis=-1)  # [..., j, i]: product of all but i and j (i ≠ j)
+    pair = np.where(eye, 0, pair)
+    out = (pair * flat_g[..., None, :]).sum(axis=-1)
+    return np.moveaxis(out.reshape(shape), range(lead, x.ndim), axes)
 
 
 register(
@@ -187,5 +208,15 @@ register(
     grad=_prod_of_others_grad,
     doc="each element's product of the other elements along axis (made by gradients of reduce_prod)",
     rule="∂/∂xⱼ = Σᵢ product of all but xᵢ and xⱼ",
+    tags=("internal",),
+)
+register(
+    "prod_of_others_vjp(t, x, axis=None)",
+    attrs=("axis",),
+    forward=_prod_of_others_vjp,
+    infer=lambda i, a, s: (i[1].shape, i[1].dtype),
+    grad=NO_GRADIENT,  # a third derivative of reduce_prod: say so rather than guess
+    doc="the adjoint of prod_of_others (made by second derivatives of reduce_prod)",
+    rule="no gradient rule: third derivatives of reduce_prod are not supported",
     tags=("internal",),
 )
