@@ -133,7 +133,7 @@ def check_model(model, feeds=None, points: int = 5, sample=None, rtol: float = 1
             item = _fd_check(model, call, x, result, all_points, fed, seed)
             fds.append(item)
             if item.ok is False:
-                warnings.append(_fd_warning(item, all_points[item.worst_point], call))
+                warnings.append(_fd_warning(item, all_points[item.worst_point], call, model.source))
     return CheckReport(all_points, claims, fds, warnings, rtol, atol, seed)
 
 
@@ -326,13 +326,14 @@ def _weights(call, base) -> list:
     return out
 
 
-def _fd_warning(item: FDCheck, point: Point, call) -> Diagnostic:
+def _fd_warning(item: FDCheck, point: Point, call, source) -> Diagnostic:
     where = ", ".join(f"{k} = {_brief(v)}" for k, v in point.feeds.items()) or "the fed point"
     return Diagnostic(
         "W0602",
         f"{item.name} ({item.label}) disagrees with central finite differences at point {point.index} (max abs error {item.max_abs_err:.3g})",
         call.span,
         label="this gradient",
+        source=source,
         notes=[f"point {point.index}: {where}"],
         help=["a kink (relu, abs, max at a tie) makes finite differences unreliable there; otherwise the gradient or a hand-written rule is wrong"],
     )

@@ -20,7 +20,7 @@ from .gradients import Unconnected, gradients as build_gradients
 from .graph import Node, dtype_name, shape_str
 from .parse import parse
 from .resolve import Claim, Derivative, ListValue, Resolved, resolve
-from .source import Diagnostic, GradcliError, Label, Source, fail
+from .source import Diagnostic, GradcliError, Source, fail
 
 DEFAULT_MAX_ELEMENTS = 100_000_000
 

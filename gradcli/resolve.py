@@ -14,7 +14,6 @@ import numpy as np
 from . import ast as A
 from .gradients import Unconnected, gradients, hessians, jacobian
 from .graph import DTYPES, Graph, Node, apply, dtype_name, is_float, shape_str
-from .ops import registry
 from .ops.registry import CONSTANT, LEAVES, NAMES, OpDef
 from .source import Diagnostic, GradcliError, Label, Source, Span, fail
 from . import namespaces
