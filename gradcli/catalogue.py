@@ -52,7 +52,7 @@ EXAMPLES += [
     _e("E0207", "expect without an == comparison", "var x = 1.0\nexpect x < 2\n"),
     _e("E0208", "unpacking the wrong number of values", "var x = 1.0\na, b = gradients(x * x, x)\n"),
     _e("E0209", "a value that is not a tensor where a tensor is needed", "y = float32 + 1\n"),
-    _e("E0210", "session boilerplate or an import", "import tensorflow as tf\nx = tf.Variable(2.0)\n"),
+    _e("E0210", "session boilerplate (a session, sess.run, print)", "x = tf.Variable(2.0)\nsess = tf.Session()\n"),
     _e("E0211", "a bare expression, computed and thrown away", "var x = 1.0\nx * 2\n"),
     _e("E0213", "not a dtype, or a bad dimension", "placeholder X: float[2.5]\n"),
     _e("E0214", "an attribute that must be a constant", "var n = 2.0\nz = zeros([n, 2])\n"),
@@ -94,6 +94,7 @@ EXAMPLES += [
     _e("E0508", "jacobian with respect to an integer tensor", "var n: int32 = 2\nj = jacobian(cast(n, float) * 2.0, n)\n"),
     _e("E0509", "a None gradient used in an expression", "var a = 1.0\nvar b = 1.0\ny = 2 * a\nga, gb = gradients(y, [a, b])\nz = gb * 2\n"),
     # W0xxx: warnings
+    _e("W0210", "an import (ignored: gradcli needs none)", "import tensorflow as tf\nx = tf.Variable(2.0)\ny = x * x\n"),
     _e("W0501", "an x written as a fresh expression (its gradient is None)", "var x = [1.0, 2.0]\ny = x * x\ng = gradients(y, x[0])\n"),
     _e("W0601", "a NaN or infinity appeared (the first op that made one)", "var x = 0.0\ny = log(x)\n"),
     _e("W0602", "a gradient disagrees with finite differences (a kink, or a bug)", "var x = 0.0\ny = abs(x)\ng = gradients(y, x)\nexpect g == g\n", "check", "{model}", "--sample", "x=-0.000001:0.000001", "--points", "1"),

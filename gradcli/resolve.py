@@ -137,7 +137,8 @@ class Resolver:
         elif kind is A.Expect:
             self.expect(stmt)
         elif kind is A.Import:
-            raise fail("E0210", "gradcli needs no imports", stmt.span, label="not needed", help=["delete this line: tensorflow and numpy names work without it"])
+            # the first line of any pasted TensorFlow code: say so, and go on
+            self.out.warnings.append(Diagnostic("W0210", "gradcli needs no imports; this line is ignored", stmt.span, label="not needed", help=["delete it: tf. and np. names work without it"]))
         elif kind is A.ExprStatement:
             self.bare_expression(stmt)
 
@@ -325,6 +326,8 @@ class Resolver:
         raise fail("E0211", "this expression is computed and thrown away", stmt.span, help=["bind it to a name to see it: y = ..."])
 
     def boilerplate(self, call: A.Call):
+        if call.func.id == "print":
+            return fail("E0210", "gradcli needs no print(): eval shows every name the model binds", call.span, label="not needed", help=["delete it, or list what to show: fetch NAME"])
         return fail(
             "E0210",
             f"gradcli needs no session: {call.func.id}() is TensorFlow boilerplate",

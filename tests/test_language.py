@@ -67,7 +67,10 @@ def test_wrong_argument_count():
 
 
 def test_session_boilerplate_and_imports():
-    assert error_of("import tensorflow as tf\n").code == "E0210"
+    model = gradcli.loads("import tensorflow as tf\nfrom numpy import *\nx = tf.Variable(2.0)\ny = x * x\n")
+    assert [w.code for w in model.warnings] == ["W0210", "W0210"]
+    assert model.eval()["y"] == 4.0
+    assert error_of("print(1)\n").code == "E0210"
     assert error_of("var x = 1.0\nsess = tf.Session()\n").code == "E0210"
     assert error_of("var x = 1.0\nsess.run(x)\n").code == "E0210"
 
