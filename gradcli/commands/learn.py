@@ -182,11 +182,16 @@ def ops_command(run, names, markdown, as_json):
     elif markdown:
         click.echo(markdown_table(rows), nl=False)
     else:
-        width = max(len(r["signature"]) for r in rows) + 2
+        # one column for the common signatures; a longer one puts its doc on the next line
+        width = min(max(len(r["signature"]) for r in rows), 40) + 2
         lines = []
         for r in rows:
             aliases = f"  (also {', '.join(r['aliases'])})" if r["aliases"] else ""
-            lines.append((f"{r['signature']:<{width}}{r['doc']}{aliases}", "head"))
+            if len(r["signature"]) + 2 > width:
+                lines.append((r["signature"], "head"))
+                lines.append((f"{'':<{width}}{r['doc']}{aliases}", ""))
+            else:
+                lines.append((f"{r['signature']:<{width}}{r['doc']}{aliases}", "head"))
             lines.append((f"{'':<4}{r['gradient']}", "dim" if r["differentiable"] else "none"))
         run.lines(lines)
     return 0
