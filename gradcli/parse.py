@@ -58,7 +58,11 @@ def grammar_text() -> str:
     A wheel ships it as gradcli/grammar/gradcli.lark; a checkout keeps the
     one copy at <repo>/grammar/gradcli.lark.
     """
-    try:
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "grammar" / _GRAMMAR_FILE, here.parent / "grammar" / _GRAMMAR_FILE):
+        if candidate.is_file():  # the common cases, without importlib.resources' start-up cost
+            return candidate.read_text(encoding="utf-8")
+    try:  # a package inside a zip file
         from importlib import resources
 
         packaged = resources.files(__package__).joinpath("grammar", _GRAMMAR_FILE)
