@@ -4,18 +4,24 @@
     model = gradcli.load("samples/linear.grad")
     out = model.eval(feeds={"X": [[2], [3]], "Y": [[3], [2]]})
 
-The API loads lazily: `import gradcli` (and the command line's start-up)
-pulls in neither NumPy nor Lark until a model is loaded.
+Everything loads lazily: `import gradcli` (and the command line's start-up,
+`gradcli --help` included) pulls in neither NumPy nor Lark, nor even the
+diagnostic types, until they are used.
 """
-from .source import Diagnostic, GradcliError, Span
-
 __version__ = "0.1.0"
 __all__ = ["Diagnostic", "GradcliError", "Model", "Span", "load", "loads", "__version__"]
 
+_LAZY = {"load": "model", "loads": "model", "Model": "model", "Diagnostic": "source", "GradcliError": "source", "Span": "source"}
+
 
 def __getattr__(name):
-    if name in ("load", "loads", "Model"):
-        from . import model
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'gradcli' has no attribute {name!r}")
+    from importlib import import_module
 
-        return getattr(model, name)
-    raise AttributeError(f"module 'gradcli' has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{module}"), name)
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_LAZY))
