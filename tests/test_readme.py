@@ -15,12 +15,14 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
 BLOCKS = re.findall(r"```(\w*)\n(.*?)```", README, flags=re.S)
+# the docs' console examples run too
+DOC_BLOCKS = [b for doc in ("docs/json.md",) for b in re.findall(r"```(\w*)\n(.*?)```", (ROOT / doc).read_text(), flags=re.S)]
 
 
 def console_examples():
     """(command, expected output) for every `$ ` line of a console block."""
     examples = []
-    for lang, body in BLOCKS:
+    for lang, body in BLOCKS + DOC_BLOCKS:
         if lang != "console" or not body.startswith("$ "):
             continue
         command, output = None, []
@@ -38,12 +40,26 @@ def console_examples():
 EXAMPLES = console_examples()
 
 
-def _jq(document: str, path: str) -> str:
-    """jq's `.a.b` on a document, for machines without jq."""
+def _jq(document: str, args: str) -> str:
+    """jq's `.a.b` (and `-c .a.b`) on a document, for machines without jq."""
+    words = shlex.split(args)
+    compact = "-c" in words
     value = json.loads(document)
-    for key in path.strip(".").split("."):
+    for key in words[-1].strip(".").split("."):
         value = value[key]
-    return json.dumps(value, indent=2, ensure_ascii=False)
+    value = _jq_numbers(value)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")) if compact else json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def _jq_numbers(value):
+    """jq prints 5.0 as 5."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_jq_numbers(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jq_numbers(v) for k, v in value.items()}
+    return value
 
 
 def run_example(command: str) -> str:
@@ -58,7 +74,7 @@ def run_example(command: str) -> str:
         if shutil.which("jq"):
             output = subprocess.run(["jq", *shlex.split(jq_part)], input=proc.stdout, capture_output=True, text=True, check=True).stdout
         else:
-            output = _jq(proc.stdout, jq_part.strip()) + "\n"
+            output = _jq(proc.stdout, jq_part) + "\n"
     return output.rstrip("\n")
 
 
