@@ -331,3 +331,28 @@ def feed_rows(run: Run, feeds: list[str], feeds_file: str | None):
         stdin_text = stream.read()
     rows, batch = read_feeds_file(feeds_file, stdin_text)
     return [{**row, **direct} if isinstance(row, dict) else row for row in rows], batch
+
+
+# ----- what grad and explain ask for -----
+
+def default_ys(m, expression):
+    """The y when --of is not given: `expr`, or the last tensor bound that is not a gradient."""
+    if expression is not None:
+        return ["expr"]
+    names = m.default_ys()
+    if not names:
+        raise fail("E0008", "--of is needed: the model binds no tensor to differentiate", help=["e.g. gradcli grad model.grad --of cost --wrt W"])
+    return names[-1:]
+
+
+def seed_values(ys, grad_ys):
+    """--grad-ys NAME=VALUE, by y name."""
+    from ..feeds import parse_value, split_feed
+
+    seeds = {}
+    for text in grad_ys:
+        name, value = split_feed(text)
+        if name not in ys:
+            raise fail("E0009", f"--grad-ys names '{name}', which is not one of the ys ({', '.join(ys)})", help=["give a seed as --grad-ys Y=VALUE for a Y in --of"])
+        seeds[name] = parse_value(value, f"--grad-ys {name}")
+    return seeds

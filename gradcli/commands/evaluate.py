@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from ..source import GradcliError, fail
-from .common import complete_names, evaluation_options, feed_rows, guarded, load_model
+from .common import complete_names, default_ys, evaluation_options, feed_rows, guarded, load_model, seed_values
 
 MODEL = click.argument("model", required=False, metavar="MODEL")
 
@@ -89,25 +89,17 @@ def grad_command(run, model, expression, ys, xs, grad_ys, stop, unconnected, for
     """
     rows, batch = feed_rows(run, feeds, feeds_file)
     m = load_model(run, model, expression, None if batch else rows)
-    ys = list(ys) or _default_ys(m, expression)
+    ys = list(ys) or default_ys(m, expression)
     xs = list(xs) or _default_xs(m, expression)
     seen = set()
     for x in xs:
         if x in seen:
             raise fail("E0007", f"'{x}' is named twice in --wrt", help=["name each x once"])
         seen.add(x)
-    seeds = _seeds(ys, grad_ys)
+    seeds = seed_values(ys, grad_ys)
     request = m.gradient_request(ys, xs, seeds, list(stop), unconnected)
     return _each_row(run, rows, batch, lambda row: _grad_once(run, m, request, row, formula))
 
-
-def _default_ys(m, expression):
-    if expression is not None:
-        return ["expr"]
-    names = m.default_ys()
-    if not names:
-        raise fail("E0008", "--of is needed: the model binds no tensor to differentiate", help=["e.g. gradcli grad model.grad --of cost --wrt W"])
-    return names[-1:]
 
 
 def _default_xs(m, expression):
@@ -121,17 +113,6 @@ def _default_xs(m, expression):
         raise fail("E0008", "--wrt is needed: the model declares no variables", help=["e.g. --wrt x (any tensor name works)"])
     return names
 
-
-def _seeds(ys, grad_ys):
-    from ..feeds import parse_value, split_feed
-
-    seeds = {}
-    for text in grad_ys:
-        name, value = split_feed(text)
-        if name not in ys:
-            raise fail("E0009", f"--grad-ys names '{name}', which is not one of the ys ({', '.join(ys)})", help=["give a seed as --grad-ys Y=VALUE for a Y in --of"])
-        seeds[name] = parse_value(value, f"--grad-ys {name}")
-    return seeds
 
 
 def _grad_once(run, m, request, feeds, formula) -> int:

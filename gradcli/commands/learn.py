@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from ..source import fail
-from .common import evaluation_options, feed_rows, guarded, json_option, load_model
+from .common import default_ys, evaluation_options, feed_rows, guarded, json_option, load_model, seed_values
 
 MODEL = click.argument("model", required=False, metavar="MODEL")
 EXPR = click.option("-e", "--expr", "expression", metavar="EXPR", help="Use one inline expression (bound to `expr`) instead of a file.")
@@ -74,14 +74,6 @@ def check_command(run, model, points, sample, rtol, atol, no_fd, feeds, feeds_fi
     return 0 if report.ok else 1
 
 
-def _default_of(m, expression):
-    if expression is not None:
-        return ["expr"]
-    names = m.default_ys()
-    if not names:
-        raise fail("E0008", "--of is needed: the model binds no tensor to differentiate", help=["e.g. --of cost"])
-    return names[-1:]
-
 
 @click.command("explain")
 @MODEL
@@ -101,15 +93,14 @@ def explain_command(run, model, expression, ys, xs, grad_ys, stop, feeds, feeds_
     """
     from ..explain import explain_json, explain_lines
     from ..explain import explain_model
-    from .evaluate import _seeds
 
     row = _one_row(run, feeds, feeds_file)
     m = load_model(run, model, expression, [row])
-    ys = list(ys) or _default_of(m, expression)
+    ys = list(ys) or default_ys(m, expression)
     xs = list(xs) or (m.default_xs() if expression is None else [n for n in m.inputs])
     if not xs:
         raise fail("E0008", "--wrt is needed: the model declares no variables", help=["e.g. --wrt x (any tensor name works)"])
-    ex = explain_model(m, ys, xs, row, seed, _seeds(ys, grad_ys), list(stop))
+    ex = explain_model(m, ys, xs, row, seed, seed_values(ys, grad_ys), list(stop))
     run.mark("explain")
     if run.as_json:
         doc = run.base_doc()
