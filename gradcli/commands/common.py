@@ -345,6 +345,19 @@ def default_ys(m, expression):
     return names[-1:]
 
 
+def default_xs(m, expression):
+    """The xs when --wrt is not given: every variable, or with -e every free name."""
+    if expression is not None:  # CLI.md: with -e, every free name
+        names = list(m.inputs)
+        if not names:
+            raise fail("E0008", "--wrt is needed: the expression has no free names", help=["e.g. gradcli grad -e 'x**2' --wrt x --feed x=2"])
+        return names
+    names = m.default_xs()
+    if not names:
+        raise fail("E0008", "--wrt is needed: the model declares no variables", help=["e.g. --wrt x (any tensor name works)"])
+    return names
+
+
 def seed_values(ys, grad_ys):
     """--grad-ys NAME=VALUE, by y name."""
     from ..feeds import parse_value, split_feed

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from ..source import GradcliError, fail
-from .common import complete_names, default_ys, evaluation_options, feed_rows, guarded, load_model, seed_values
+from .common import complete_names, default_xs, default_ys, evaluation_options, feed_rows, guarded, load_model, seed_values
 
 MODEL = click.argument("model", required=False, metavar="MODEL")
 
@@ -90,7 +90,7 @@ def grad_command(run, model, expression, ys, xs, grad_ys, stop, unconnected, for
     rows, batch = feed_rows(run, feeds, feeds_file)
     m = load_model(run, model, expression, None if batch else rows)
     ys = list(ys) or default_ys(m, expression)
-    xs = list(xs) or _default_xs(m, expression)
+    xs = list(xs) or default_xs(m, expression)
     seen = set()
     for x in xs:
         if x in seen:
@@ -101,17 +101,6 @@ def grad_command(run, model, expression, ys, xs, grad_ys, stop, unconnected, for
     return _each_row(run, rows, batch, lambda row: _grad_once(run, m, request, row, formula))
 
 
-
-def _default_xs(m, expression):
-    if expression is not None:  # CLI.md: with -e, every free name
-        names = list(m.inputs)
-        if not names:
-            raise fail("E0008", "--wrt is needed: the expression has no free names", help=["e.g. gradcli grad -e 'x**2' --wrt x --feed x=2"])
-        return names
-    names = m.default_xs()
-    if not names:
-        raise fail("E0008", "--wrt is needed: the model declares no variables", help=["e.g. --wrt x (any tensor name works)"])
-    return names
 
 
 

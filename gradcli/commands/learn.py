@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from ..source import fail
-from .common import default_ys, evaluation_options, feed_rows, guarded, json_option, load_model, seed_values
+from .common import default_xs, default_ys, evaluation_options, feed_rows, guarded, json_option, load_model, seed_values
 
 MODEL = click.argument("model", required=False, metavar="MODEL")
 EXPR = click.option("-e", "--expr", "expression", metavar="EXPR", help="Use one inline expression (bound to `expr`) instead of a file.")
@@ -97,9 +97,7 @@ def explain_command(run, model, expression, ys, xs, grad_ys, stop, feeds, feeds_
     row = _one_row(run, feeds, feeds_file)
     m = load_model(run, model, expression, [row])
     ys = list(ys) or default_ys(m, expression)
-    xs = list(xs) or (m.default_xs() if expression is None else [n for n in m.inputs])
-    if not xs:
-        raise fail("E0008", "--wrt is needed: the model declares no variables", help=["e.g. --wrt x (any tensor name works)"])
+    xs = list(xs) or default_xs(m, expression)
     ex = explain_model(m, ys, xs, row, seed, seed_values(ys, grad_ys), list(stop))
     run.mark("explain")
     if run.as_json:
