@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from .source import Label, Span, fail
+from .source import Label, fail
 
 _ids = itertools.count()
 
@@ -345,7 +345,3 @@ def shape_mismatch(a, b, span, nodes=(), what="broadcast"):
         labels=labels,
         notes=["dimensions must be equal or 1, compared from the last one backwards"] if what == "broadcast" else [],
     )
-
-
-def as_span(x) -> Span | None:
-    return x.span if isinstance(x, Node) else None

@@ -192,25 +192,21 @@ class Model:
 
     @_located
     def gradients(self, ys, xs, feeds: dict | None = None, grad_ys=None, stop_gradients=None, unconnected_gradients: str = "none", seed: int = 0, **_compat):
-        """tf.gradients by name: ys and xs are names (or lists of names); one value per x (None if unconnected)."""
-        nodes, single = self.gradient_nodes(ys, xs, grad_ys, stop_gradients, unconnected_gradients)
-        present = [n for n in nodes if isinstance(n, Node)]
-        values = evaluate(present, self.feed_dict(feeds), seed, self.max_elements)
-        out = [self.present(n, values[n]) if isinstance(n, Node) else None for n in nodes]
-        return out
+        """tf.gradients by name: ys and xs are names (or lists of names); one value per x (None if unconnected).
 
-    def gradient_nodes(self, ys, xs, grad_ys=None, stop_gradients=None, unconnected_gradients="none"):
+        grad_ys is one seed per y (None for ones), as in TensorFlow; the other
+        tf.gradients keywords (name, gate_gradients, ...) are accepted and ignored.
+        """
         ys = [ys] if isinstance(ys, str) else list(ys)
         xs = [xs] if isinstance(xs, str) else list(xs)
-        y_nodes = [self._tensor(y) for y in ys]
-        x_nodes = [self._tensor(x) for x in xs]
-        seeds = None
         if grad_ys is not None:
-            seeds = []
-            for y, seed in zip(y_nodes, grad_ys if isinstance(grad_ys, (list, tuple)) else [grad_ys]):
-                seeds.append(None if seed is None else self.graph.constant(np.asarray(seed, dtype=y.dtype)))
-        stop = [self._tensor(s) for s in (stop_gradients or [])]
-        return build_gradients(y_nodes, x_nodes, seeds, stop, unconnected_gradients), False
+            grad_ys = list(grad_ys) if isinstance(grad_ys, (list, tuple)) else [grad_ys]
+            if len(grad_ys) != len(ys):
+                raise fail("E0501", f"{len(grad_ys)} grad_ys given for {len(ys)} ys", help=["grad_ys needs one seed per y (None for ones)"])
+        request = self.gradient_request(ys, xs, grad_ys, stop_gradients or (), unconnected_gradients)
+        nodes = [r for r in request.results if isinstance(r, Node)]
+        values = evaluate(nodes, self.feed_dict(feeds), seed, self.max_elements)
+        return [self.present(r, values[r]) if isinstance(r, Node) else None for r in request.results]
 
     # ----- what `gradcli grad` asks -----
 
@@ -225,13 +221,19 @@ class Model:
         return [n for n, node in self.resolved.inputs.items() if node.op is VARIABLE]
 
     @_located
-    def gradient_request(self, ys, xs, seeds: dict | None = None, stop=(), unconnected="none") -> "GradientRequest":
-        """Build the gradient nodes of d(sum of ys)/d(each x), by name, once for any number of feeds."""
+    def gradient_request(self, ys, xs, seeds=None, stop=(), unconnected="none") -> "GradientRequest":
+        """Build the gradient nodes of d(sum of ys)/d(each x), by name, once for any number of feeds.
+
+        seeds: y name -> value (the command line's --grad-ys), or a list with one
+        value or None per y (tf.gradients' grad_ys, where a y may appear twice).
+        """
         y_nodes = [self._tensor(y) for y in ys]
         x_nodes = [self._tensor(x) for x in xs]
         grad_ys = None
-        if seeds:
-            grad_ys = [_seed_node(self.graph, seeds[y], node, y) if y in seeds else None for y, node in zip(ys, y_nodes)]
+        if isinstance(seeds, dict):
+            seeds = [seeds.get(y) for y in ys]
+        if seeds and any(s is not None for s in seeds):
+            grad_ys = [None if s is None else _seed_node(self.graph, s, node, y) for y, node, s in zip(ys, y_nodes, seeds)]
         stop_nodes = [self._tensor(s) for s in stop]
         results = build_gradients(y_nodes, x_nodes, grad_ys, stop_nodes, unconnected)
         return GradientRequest(list(ys), list(xs), y_nodes, x_nodes, results, stop_nodes, grad_ys)
@@ -273,7 +275,7 @@ class Model:
     @_located
     def why_none(self, y, x, stop_gradients=None) -> str | None:
         """Why the gradient of y with respect to x is None, in words; None when it is not."""
-        (g,), _ = self.gradient_nodes(y, [x], stop_gradients=stop_gradients)
+        (g,) = self.gradient_request([y], [x], stop=stop_gradients or ()).results
         return g.reason if isinstance(g, Unconnected) else None
 
     def check(self, **options):
