@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .graph import Node, apply, dtype_name, is_float, shape_str, static_size
+from .graph import Node, apply, dtype_name, gc_paused, is_float, shape_str, static_size
 from .ops.registry import LEAVES, NO_GRADIENT, NOT_DIFFERENTIABLE
 from .source import Label, Span, fail
 
@@ -80,6 +80,11 @@ def between(ys, xs, stop) -> tuple[list[Node], set[Node]]:
 def gradients(ys, xs, grad_ys=None, stop_gradients=None, unconnected_gradients="none", span: Span | None = None, trace: list | None = None):
     """One entry per x: the sum over ys of dy/dx seeded by grad_ys, a Node or Unconnected
     (or zeros with unconnected_gradients="zero"), exactly as tf.gradients."""
+    with gc_paused():
+        return _gradients(ys, xs, grad_ys, stop_gradients, unconnected_gradients, span, trace)
+
+
+def _gradients(ys, xs, grad_ys, stop_gradients, unconnected_gradients, span, trace):
     ys, xs = list(ys), list(xs)
     if unconnected_gradients not in UNCONNECTED_CHOICES:
         raise fail("E0504", f"unknown value '{unconnected_gradients}' for unconnected_gradients", span, help=['use "none" or "zero"'])

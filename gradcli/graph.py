@@ -10,6 +10,8 @@ a shape of None means even the rank is unknown.
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 import math
 
@@ -237,6 +239,20 @@ class Graph:
                 span,
                 help=["raise the limit with --max-elements if you mean it"],
             )
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """Building a graph makes many small objects and no reference cycles, so the
+    cyclic garbage collector would only rescan them, again and again as the
+    graph grows (a third of the time, and worse than linear); pause it meanwhile."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def apply(op, *inputs, span=None, **attrs) -> Node:

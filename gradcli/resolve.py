@@ -6,14 +6,13 @@ so 5,000 nested parentheses or a 20,000-term sum resolve like any other.
 from __future__ import annotations
 
 import difflib
-import gc
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import ast as A
 from .gradients import Unconnected, gradients, hessians, jacobian
-from .graph import DTYPES, Graph, Node, apply, dtype_name, is_float, shape_str
+from .graph import DTYPES, Graph, Node, apply, dtype_name, gc_paused, is_float, shape_str
 from .ops.registry import CONSTANT, LEAVES, NAMES, OpDef
 from .source import Diagnostic, GradcliError, Label, Source, Span, fail
 from . import namespaces
@@ -93,21 +92,15 @@ _SPECIAL = ("gradients", "hessians", "jacobian", "Variable", "placeholder", "dot
 def resolve(program: A.Program, float_dtype="float64", max_elements: int = 100_000_000) -> Resolved:
     """Build the graph of a parsed program; raise GradcliError at the first error."""
     resolver = Resolver(program.source, Graph(float_dtype, max_elements))
-    # Building makes many small objects and no cycles: the cyclic collector
-    # would only rescan them (a third of the time), so it pauses meanwhile.
-    collecting = gc.isenabled()
-    gc.disable()
     try:
-        for stmt in program.statements:
-            resolver.statement(stmt)
+        with gc_paused():
+            for stmt in program.statements:
+                resolver.statement(stmt)
     except GradcliError as error:
         for d in error.diagnostics:
             if d.source is None:
                 d.source = program.source
         raise
-    finally:
-        if collecting:
-            gc.enable()
     for d in resolver.out.warnings:
         d.source = d.source or program.source
     return resolver.out
