@@ -254,7 +254,9 @@ def usage_failure(error: click.ClickException, args) -> int:
         command = next((a for a in args if not a.startswith("-")), None)
         doc = base(command, None, "float64", 0)
         doc["ok"] = False
-        doc["diagnostics"] = [_plain_diagnostic("E0001", _lower(message), [])]
+        # Click's one sentence, in the diagnostics' style: the fact, then what to do as help
+        first, sep, rest = message.partition(". ")
+        doc["diagnostics"] = [_plain_diagnostic("E0001", _lower(first), [_lower(rest)] if sep and rest else [])]
         click.echo(dumps(doc))
     else:
         error.show()
