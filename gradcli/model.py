@@ -100,6 +100,7 @@ class Model:
         self.dtype = np.dtype(dtype)
         self.max_elements = max_elements
         self.program = parse(source)
+        self.expression = bool(expression)
         if expression:
             self.program = _expression_program(self.program, expression if isinstance(expression, dict) else {})
         self.resolved: Resolved = resolve(self.program, dtype, max_elements)
@@ -270,7 +271,13 @@ class Model:
         """Each connected gradient as a .grad expression over the model's names."""
         from .formula import formula
 
-        return {x: formula(r) for x, r in zip(request.xs, request.results) if isinstance(r, Node)}
+        # a name stands for the tensor it is bound to at the end of the script: an
+        # intermediate whose name was rebound later (v = sin(v), again) is written out
+        names = {}
+        for name, value in self.resolved.bindings.items():
+            if isinstance(value, Node) and not (self.expression and name == "expr"):
+                names.setdefault(value, name)
+        return {x: formula(r, names) for x, r in zip(request.xs, request.results) if isinstance(r, Node)}
 
     @_located
     def why_none(self, y, x, stop_gradients=None) -> str | None:
