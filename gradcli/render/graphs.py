@@ -19,6 +19,9 @@ def _line(node, show_op=True) -> str:
     return "  ".join(parts)
 
 
+_MAX_INDENT = 4 * 24  # columns of tree drawing before a branch restarts at the margin
+
+
 def tree(data) -> list[str]:
     """Each root with its inputs below it; a node shown before is referenced, not repeated."""
     lines, shown = [], set()
@@ -35,11 +38,17 @@ def tree(data) -> list[str]:
                 continue
             shown.add(node_id)
             lines.append(f"{prefix}{branch}{head}" + (f"  #{node_id}" if node.inputs else ""))
-            child_prefix = prefix + ("" if is_root else ("    " if branch == "└── " else "│   "))
+            child_prefix = prefix + ("" if is_root else ("    " if branch in ("└── ", "↳ ") else "│   "))
             children = node.inputs
+            # a deep chain would indent without end (a 3,000-link chain: 9 MB of spaces);
+            # past _MAX_INDENT its nodes continue from the left margin, marked ↳
+            deep = len(child_prefix) >= _MAX_INDENT
             for i in reversed(range(len(children))):
                 last = i == len(children) - 1
-                stack.append((children[i], child_prefix, "└── " if last else "├── ", False))
+                if deep:
+                    stack.append((children[i], "", "↳ ", False))
+                else:
+                    stack.append((children[i], child_prefix, "└── " if last else "├── ", False))
     return lines
 
 
