@@ -158,7 +158,7 @@ class Resolver:
             value = self.tensor(value)
         if isinstance(value, Node) and value.name is None:
             value.name = target.id
-        if shown and target.id not in self.out.shown and target.id not in self.out.inputs:
+        if shown and target.id not in self.out.shown:  # a declared name rebound by = is shown too
             self.out.shown.append(target.id)
         self.out.bindings[target.id] = value
         self.out.binding_spans[target.id] = target.span
