@@ -19,7 +19,8 @@ from .evaluate import evaluate, first_non_finite, needed_nodes
 from .gradients import Unconnected, gradients as build_gradients
 from .graph import Node, dtype_name, shape_str
 from .parse import parse
-from .resolve import Claim, Derivative, ListValue, Resolved, resolve
+from .resolve import resolve
+from .values import Claim, Derivative, ListValue, Resolved
 from .source import Diagnostic, GradcliError, Source, fail
 
 DEFAULT_MAX_ELEMENTS = 100_000_000
