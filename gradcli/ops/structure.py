@@ -1,9 +1,10 @@
-"""Shape and structure ops: rearranging, joining, slicing and picking elements.
+"""Shape and structure ops: transpose, expand_dims, squeeze, concat, stack,
+unstack, split, tile and pad, and the helpers the other shape-minded op modules
+(indexing, sums) share.
 
 Every gradient here moves the adjoint back to where its elements came from,
-with an op whose own gradient is the forward op again (getitem and
-getitem_grad, gather and gather_grad, tile and untile), so that gradients
-nest to any order.
+with an op whose own gradient is the forward op again (concat and concat_part,
+tile and untile), so that gradients nest to any order.
 """
 from __future__ import annotations
 
