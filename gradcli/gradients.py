@@ -128,13 +128,14 @@ def _result(x: Node, g: Node | None, ys, stop, unconnected):
 
 def zeros_like_static(x: Node) -> Node:
     if static_size(x.shape) is not None:
-        return x.graph.constant(np.zeros(x.shape, dtype=x.dtype))
+        return x.graph.constant(np.zeros(x.shape, dtype=x.dtype), weak=x.weak)
     return apply("zeros_like", x)
 
 
 def ones_like_static(y: Node) -> Node:
     if static_size(y.shape) is not None:
-        return y.graph.constant(np.ones(y.shape, dtype=y.dtype))
+        # a literal y's seed is a literal too, so that its gradients stand alone in the default float
+        return y.graph.constant(np.ones(y.shape, dtype=y.dtype), weak=y.weak)
     return apply("ones_like", y)
 
 

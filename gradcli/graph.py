@@ -288,7 +288,7 @@ def promote(inputs, span):
         if len({x.dtype for x in inputs}) == 1:
             return inputs
         common = np.result_type(*[x.dtype for x in inputs])
-        return tuple(x if x.dtype == common else cast_weak(x, common) for x in inputs)
+        return tuple(x if x.dtype == common else cast_weak(x, common, weak=True) for x in inputs)
     target = strong[0].dtype
     for other in strong[1:]:
         if other.dtype != target:
@@ -303,13 +303,15 @@ def promote(inputs, span):
     return tuple(out)
 
 
-def cast_weak(node: Node, dtype) -> Node:
-    """A weak value as `dtype`; a literal is re-made as a constant, anything else cast."""
+def cast_weak(node: Node, dtype, weak=False) -> Node:
+    """A weak value as `dtype`; a literal is re-made as a constant, anything else cast.
+
+    weak: the result stays a literal (literal-only arithmetic, int meeting float)."""
     from .ops import registry
 
     if node.op is registry.CONSTANT:
         value = node.attrs["value"].astype(dtype)
-        return Node(node.graph, registry.CONSTANT, (), {"value": value}, node.shape, np.dtype(dtype), False, node.span)
+        return Node(node.graph, registry.CONSTANT, (), {"value": value}, node.shape, np.dtype(dtype), weak, node.span)
     return node.graph.apply("cast", (node,), {"dtype": np.dtype(dtype)}, node.span)
 
 

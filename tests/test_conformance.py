@@ -88,3 +88,23 @@ def test_case_through_api(case):
     out = gradcli.loads(case["model"]).eval(feeds=case.get("feeds"))
     for name, want in case["expect"].items():
         assert close(_jsonish(out[name]), want), (name, out[name], want)
+
+
+FLOAT32_CASES = [c for c in CASES if "exit" not in c and "dtypes" not in c]
+
+
+@pytest.mark.parametrize("case", FLOAT32_CASES, ids=[c["id"] for c in FLOAT32_CASES])
+def test_case_in_float32(case, tmp_path):
+    """--dtype float32, TensorFlow's own default: the same values, and nothing in float64
+    (literals and the gradients of literals take the run's float)."""
+    path = tmp_path / "m.grad"
+    path.write_text(case["model"])
+    args = ["eval", str(path), "--json", "--dtype", "float32"]
+    for name, value in case.get("feeds", {}).items():
+        args += ["--feed", f"{name}={json.dumps(value)}"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.stdout
+    doc = _strict(result.stdout)
+    assert "float64" not in json.dumps(doc["dtypes"])
+    for name, want in case["expect"].items():
+        assert close(doc["values"][name], want, rtol=1e-4, atol=1e-5), (name, doc["values"][name], want)
