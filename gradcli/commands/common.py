@@ -101,9 +101,9 @@ class Run:
     # ----- output -----
 
     def lines(self, lines):
-        """(text, style) pairs to stdout; styled with Rich only when colour is on."""
+        """(text, style) or (text, style, spans) to stdout; styled with Rich only when colour is on."""
         if not self.color:
-            text = "\n".join(t for t, _ in lines)
+            text = "\n".join(line[0] for line in lines)
             if text:
                 click.echo(text)
             return
@@ -113,9 +113,12 @@ class Run:
         # the choice is made (--color beats NO_COLOR and FORCE_COLOR): Rich must not
         # second-guess it from the environment or from TERM
         console = Console(force_terminal=True, no_color=False, color_system="standard", highlight=False, soft_wrap=True)
-        styles = {"none": "yellow", "error": "bold red", "ok": "green", "dim": "dim", "head": "bold", "": ""}
-        for text, style in lines:
-            console.print(Text(text, style=styles.get(style, style)))
+        styles = {"none": "yellow", "error": "bold red", "ok": "green", "dim": "dim", "head": "bold", "": "", "name": "bold", "type": "dim", "note": "cyan"}
+        for text, style, *spans in lines:
+            line = Text(text, style=styles.get(style, style))
+            for start, end, part in spans[0] if spans else ():
+                line.stylize(styles.get(part, part), start, end)
+            console.print(line)
 
     def json(self, doc: dict):
         from ..render.document import dumps

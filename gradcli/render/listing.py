@@ -62,8 +62,9 @@ def _row(name, value, derivative, reason, precision) -> Row:
     return Row(name, type_label(value.dtype, value.shape), format_array(value, precision), label)
 
 
-def layout(rows: list[Row]) -> list[tuple[str, str]]:
-    """Lines of (text, style) with the columns aligned."""
+def layout(rows: list[Row]) -> list[tuple]:
+    """Lines of (text, style, spans) with the columns aligned; spans are (start, end,
+    style) within the text, for colour: the name, the type and the note apart."""
     if not rows:
         return []
     name_w = max(len(r.name) for r in rows) + 2
@@ -75,9 +76,12 @@ def layout(rows: list[Row]) -> list[tuple[str, str]]:
     for r in rows:
         first, *rest = r.value.split("\n")
         text = f"{r.name:<{name_w}}{r.type:<{type_w}}{first}"
+        spans = [(0, len(r.name), "name"), (name_w, name_w + len(r.type), "type")]
         if r.note:
-            text = f"{text:<{name_w + type_w + value_w}}{r.note}"
-        lines.append((text.rstrip(), r.style))
+            at = name_w + type_w + value_w
+            text = f"{text:<{at}}{r.note}"
+            spans.append((at, at + len(r.note), "note"))
+        lines.append((text.rstrip(), r.style, spans))
         lines.extend((indent + more, r.style) for more in rest)
     return lines
 
