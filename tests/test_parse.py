@@ -664,7 +664,7 @@ def test_grammar_text_reads_the_checkout_copy():
 def test_grammar_text_prefers_the_copy_inside_an_installed_package(tmp_path):
     package = tmp_path / "gradcli"
     (package / "grammar").mkdir(parents=True)
-    for name in ("source.py", "ast.py", "parse.py"):
+    for name in ("source.py", "ast.py", "parse.py", "parse_build.py", "parse_errors.py"):
         shutil.copy(REPO / "gradcli" / name, package / name)
     (package / "__init__.py").write_text("")
     (package / "grammar" / "gradcli.lark").write_text(
