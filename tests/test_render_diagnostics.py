@@ -206,3 +206,17 @@ def test_golden_rendering(code):
         path.write_text(rendered, encoding="utf-8")
     assert path.exists(), f"missing {path}: run with GRADCLI_UPDATE_GOLDEN=1"
     assert rendered == path.read_text(encoding="utf-8")
+
+
+def test_a_very_long_line_is_cut_around_its_marks():
+    import gradcli
+    from gradcli.source import GradcliError
+
+    text = "var x = 1.0\ny = " + " + ".join(["x"] * 5000) + " + zz\n"
+    try:
+        gradcli.loads(text)
+    except GradcliError as error:
+        rendered = render_text(error.diagnostics[0])
+    code_line, mark_line = rendered.splitlines()[3:5]
+    assert len(code_line) < 220 and code_line.startswith("2 | …") and code_line.endswith("+ zz")
+    assert mark_line.index("^^") == code_line.index("zz")

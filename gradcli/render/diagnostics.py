@@ -78,9 +78,9 @@ def render_text(diag: Diagnostic, color: bool = False, width: int | None = None)
         for number in numbers:
             if previous is not None and number > previous + 1:
                 lines.append(_paint("...", "gutter", color))
-            code = source.line_text(number).replace("\t", TAB)
+            code, marks = _window(source.line_text(number).replace("\t", TAB), marks_by_line[number])
             lines.append(_paint(f"{number:>{gutter}} |", "gutter", color) + (f" {code}" if code else ""))
-            lines.extend(bar + row for row in _underline_rows(marks_by_line[number], diag.severity, color))
+            lines.extend(bar + row for row in _underline_rows(marks, diag.severity, color))
             previous = number
     elif source is not None:
         lines.append(_paint(" -->", "gutter", color) + f" {source.name}")
@@ -91,6 +91,42 @@ def render_text(diag: Diagnostic, color: bool = False, width: int | None = None)
         for kind, text in trailer:
             lines.extend(_trailer_lines(kind, text, pad, color, width))
     return "\n".join(lines)
+
+
+_MAX_LINE = 160  # display columns of a source line shown whole; a longer one is cut around its marks
+_CONTEXT = 40  # columns kept before the first mark of a cut line
+
+
+def _window(code: str, marks: list[_Mark]) -> tuple[str, list[_Mark]]:
+    """A very long line (generated code, a 20,000-term sum) cut to a window around
+    its marks, with `…` where text was left out; the marks move with it."""
+    if display_width(code) <= _MAX_LINE:
+        return code, marks
+    first = min(m.start for m in marks)
+    lo = max(0, first - _CONTEXT)
+    hi = lo + _MAX_LINE
+    start = end = None  # character indices of display columns lo and hi
+    column = 0
+    for i, char in enumerate(code):
+        if start is None and column >= lo:
+            start = i
+        if column >= hi:
+            end = i
+            break
+        column += char_width(char)
+    start = start if start is not None else len(code)
+    end = end if end is not None else len(code)
+    shown_lo = display_width(code[:start])
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(code) else ""
+    shift = shown_lo - len(prefix)
+    limit = display_width(code[start:end]) + len(prefix)
+    moved = []
+    for m in marks:
+        s, e = max(m.start - shift, len(prefix)), min(m.end - shift, limit)
+        if e > s:
+            moved.append(_Mark(s, e, m.char, m.label, m.primary))
+    return prefix + code[start:end] + suffix, moved or [_Mark(len(prefix), len(prefix) + 1, marks[0].char, marks[0].label, marks[0].primary)]
 
 
 def _trailer_lines(kind: str, text: str, pad: str, color: bool, width: int | None) -> list[str]:
