@@ -893,7 +893,8 @@ def test_internal_error_exits_70_with_one_line_and_no_traceback(monkeypatch):
     assert result.stdout == ""
     assert "internal error" in result.stderr and "ZeroDivisionError: a bug of ours" in result.stderr
     assert "report" in result.stderr
-    assert result.stderr.splitlines()[0].startswith("error[internal]")
+    assert result.stderr.splitlines()[0].startswith("error[E0099]")
+    assert len(result.stderr.strip().splitlines()) == 1
 
     doc = run_json("eval", "samples/quadratic.grad", code=70)
     assert doc["ok"] is False

@@ -236,8 +236,8 @@ def internal_error(run: Run) -> int:
         doc["diagnostics"] = [_plain_diagnostic("E0099", message, ["please report this at the gradcli issue tracker with the model and command" + ("" if run.debug else "; --debug shows the traceback")])]
         click.echo(dumps(doc))
     else:
-        click.echo(f"error[internal]: {message}", err=True)
-        click.echo("  = help: please report this with the model and command" + ("" if run.debug else "; --debug shows the traceback"), err=True)
+        # one line, as the brief asks: what broke, and what to do about it
+        click.echo(f"error[E0099]: {message} (a bug in gradcli: please report it with the model and command" + ("" if run.debug else "; --debug shows the traceback") + ")", err=True)
     return ExitCode.INTERNAL
 
 
