@@ -15,7 +15,7 @@ import numpy as np
 from .evaluate import evaluate, needed_nodes
 from .graph import Node, is_float
 from .ops.registry import PLACEHOLDER, VARIABLE
-from .values import ListValue
+from .resolved import ListValue
 from .source import Diagnostic, GradcliError
 
 MAX_TRIES = 20  # redraws of a point whose values are not finite

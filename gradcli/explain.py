@@ -280,7 +280,7 @@ class GraphData:
 def graph_data(model, names, feeds=None, seed: int = 0, precision: int = 6, evaluate_values: bool = True) -> GraphData:
     """The graph below the named tensors; with values (and adjoints of their sum) when it can be evaluated."""
     from .graph import shape_str
-    from .values import ListValue
+    from .resolved import ListValue
     from .source import GradcliError
 
     roots = []

@@ -20,7 +20,7 @@ from .gradients import Unconnected, gradients as build_gradients
 from .graph import Node, dtype_name, shape_str
 from .parse import parse
 from .resolve import resolve
-from .values import Claim, Derivative, ListValue, Resolved
+from .resolved import Claim, Derivative, ListValue, Resolved
 from .source import Diagnostic, GradcliError, Source, fail
 
 DEFAULT_MAX_ELEMENTS = 100_000_000

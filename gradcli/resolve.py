@@ -16,7 +16,7 @@ from .graph import DTYPES, Graph, Node, dtype_name, gc_paused, is_float, shape_s
 from .ops.registry import CONSTANT, LEAVES, NAMES
 from .resolve_calls import SESSION_NAMES, SPECIAL_CALLS, CallResolver
 from .source import Diagnostic, GradcliError, Label, Source, fail
-from .values import Claim, DType, ListValue, Resolved
+from .resolved import Claim, DType, ListValue, Resolved
 
 _MAX_LIST_DEPTH = 32  # deeper literals are never meant; the limit keeps list helpers shallow
 

@@ -14,7 +14,7 @@ from .gradients import Unconnected, gradients, hessians, jacobian
 from .graph import Node, apply
 from .ops.registry import NAMES, OpDef
 from .source import Diagnostic, fail
-from .values import Derivative, DType, GradientCall, ListValue
+from .resolved import Derivative, DType, GradientCall, ListValue
 
 # TensorFlow 1 session boilerplate, which gradcli does not need
 SESSION_NAMES = {"Session", "InteractiveSession", "global_variables_initializer", "initialize_all_variables", "local_variables_initializer", "reset_default_graph", "print", "disable_eager_execution", "disable_v2_behavior"}

@@ -1,5 +1,5 @@
-"""The values a .grad program binds names to, besides tensors (graph Nodes),
-and what resolution records about the program."""
+"""What resolution produces: the values a .grad program binds names to besides
+tensors (lists, dtypes), and what it records (claims, gradient calls, derivatives)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
