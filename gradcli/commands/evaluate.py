@@ -134,8 +134,16 @@ def _grad_once(run, m, request, feeds, formula) -> int:
             if g is None:
                 rows.append(Row(label, "None", "None", result.unconnected[x], style="none"))
             else:
-                rows.append(Row(label, type_label(g.dtype, g.shape), format_array(g, run.precision), f"= {formulas[x]}" if formulas.get(x) else ""))
+                rows.append(Row(label, type_label(g.dtype, g.shape), format_array(g, run.precision), _formula_note(formula, formulas.get(x))))
         run.lines(layout(rows))
     run.warn(result.warnings)
     run.timings()
     return 0
+
+
+def _formula_note(asked: bool, text: str | None) -> str:
+    if not asked:
+        return ""
+    if text is None:  # e.g. through gather: its gradient scatters, which .grad cannot spell
+        return "(no formula: the gradient goes through an op with no .grad spelling)"
+    return f"= {text}"
