@@ -156,7 +156,7 @@ def _seeds(ys, grad_ys, span):
         if seed is None:
             seeds.append(ones_like_static(y))
             continue
-        if seed.weak or (is_float(seed.dtype) and seed.dtype != y.dtype and is_float(y.dtype) and seed.op.name == "constant_value"):
+        if seed.weak and seed.dtype != y.dtype:  # a literal seed takes its y's dtype, as any literal does
             seed = apply("cast", seed, dtype=y.dtype, span=seed.span)
         if seed.dtype != y.dtype:
             raise fail("E0506", f"the seed for {y.describe()} is {dtype_name(seed.dtype)}, but {y.describe()} is {dtype_name(y.dtype)}", seed.span or span, help=["cast the seed to the y's dtype"])

@@ -201,10 +201,8 @@ class Model:
         """
         ys = [ys] if isinstance(ys, str) else list(ys)
         xs = [xs] if isinstance(xs, str) else list(xs)
-        if grad_ys is not None:
-            grad_ys = list(grad_ys) if isinstance(grad_ys, (list, tuple)) else [grad_ys]
-            if len(grad_ys) != len(ys):
-                raise fail("E0501", f"{len(grad_ys)} grad_ys given for {len(ys)} ys", help=["grad_ys needs one seed per y (None for ones)"])
+        if grad_ys is not None and not isinstance(grad_ys, (list, tuple)):
+            grad_ys = [grad_ys]
         request = self.gradient_request(ys, xs, grad_ys, stop_gradients or (), unconnected_gradients)
         nodes = [r for r in request.results if isinstance(r, Node)]
         values = evaluate(nodes, self.feed_dict(feeds), seed, self.max_elements)
@@ -234,8 +232,9 @@ class Model:
         grad_ys = None
         if isinstance(seeds, dict):
             seeds = [seeds.get(y) for y in ys]
-        if seeds and any(s is not None for s in seeds):
-            grad_ys = [None if s is None else _seed_node(self.graph, s, node, y) for y, node, s in zip(ys, y_nodes, seeds)]
+        if seeds is not None and (len(seeds) != len(ys) or any(s is not None for s in seeds)):
+            # a count that does not match is left for gradients() to report (E0501), not cut short here
+            grad_ys = [None if s is None else _seed_node(self.graph, s, y_nodes[i] if i < len(ys) else None, ys[i] if i < len(ys) else "?") for i, s in enumerate(seeds)]
         stop_nodes = [self._tensor(s) for s in stop]
         results = build_gradients(y_nodes, x_nodes, grad_ys, stop_nodes, unconnected)
         return GradientRequest(list(ys), list(xs), y_nodes, x_nodes, results, stop_nodes, grad_ys)
@@ -362,11 +361,11 @@ class GradResult:
 
 
 def _seed_node(graph, value, y: Node, name: str) -> Node:
-    """A --grad-ys value as a constant of y's dtype (its shape is checked by gradients)."""
+    """A seed as a constant of y's dtype (its shape, and a seed without a y, are gradients()' to report)."""
     array = np.asarray(value)
     if array.dtype.kind not in "biuf":
         raise fail("E0406", f"the seed for '{name}' is not an array of numbers")
-    return graph.constant(array.astype(y.dtype))
+    return graph.constant(array.astype(y.dtype if y is not None else graph.float_dtype))
 
 
 def _nodes_in(value):
