@@ -1,9 +1,10 @@
 """The built wheel works on its own: the grammar ships inside it (STYLE.md, Habits).
 
 Builds the wheel from a copy of the source, installs it with --no-deps into a
-fresh virtual environment (with the system site-packages, so NumPy, Lark,
-Click and Rich need no network), and runs `gradcli eval` from another
-directory, where no grammar/ folder is anywhere near.
+fresh virtual environment that sees this environment's packages (a .pth line,
+so NumPy, Lark, Click and Rich need no network, while gradcli's editable
+install stays out of sight), and runs `gradcli eval` from another directory,
+where no grammar/ folder is anywhere near.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -52,8 +54,13 @@ def wheel(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def venv(wheel, tmp_path_factory) -> Path:
     env_dir = tmp_path_factory.mktemp("venv") / "env"
-    _run([sys.executable, "-m", "venv", "--system-site-packages", str(env_dir)])
+    _run([sys.executable, "-m", "venv", str(env_dir)])
     python = env_dir / "bin" / "python"
+    inner = _run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip()
+    # A plain path in a .pth is added to sys.path after the venv's own site-packages, and the .pth
+    # files inside it (the editable install's hook among them) are not run.
+    outer = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    Path(inner, "outer-environment.pth").write_text("".join(f"{p}\n" for p in sorted(outer)))
     _run([str(python), "-m", "pip", "install", "--no-deps", "--force-reinstall", "--no-index", "--disable-pip-version-check", str(wheel)])
     return env_dir
 

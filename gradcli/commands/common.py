@@ -291,7 +291,7 @@ def load_model(run: Run, model_path: str | None, expression: str | None = None, 
         raise fail("E0004", "missing MODEL: a .grad file, or - for stdin", help=["e.g. gradcli eval samples/quadratic.grad"])
     elif model_path == "-":
         run.model_name = "<stdin>"
-        stream = click.get_binary_stream("stdin")
+        stream = sys.stdin.buffer  # click.get_binary_stream is deprecated (gone in Click 9)
         if stream.isatty():
             raise fail("E0004", "reading the model from stdin, which is a terminal", help=["pipe a model in (cat model.grad | gradcli eval -), or give a file name"])
         m = M.loads_bytes(stream.read(), "<stdin>", run.dtype, run.max_elements)
@@ -330,7 +330,7 @@ def feed_rows(run: Run, feeds: list[str], feeds_file: str | None):
         return [direct], False
     stdin_text = None
     if feeds_file == "-":
-        stream = click.get_text_stream("stdin")
+        stream = sys.stdin  # click.get_text_stream is deprecated (gone in Click 9)
         if stream.isatty():
             raise fail("E0004", "reading --feeds from stdin, which is a terminal", help=["pipe JSON in, or give a file name"])
         stdin_text = stream.read()
