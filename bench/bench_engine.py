@@ -26,9 +26,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gradcli.evaluate import evaluate  # noqa: E402
-from gradcli.gradients import gradients  # noqa: E402
-from gradcli.graph import Graph, apply  # noqa: E402
+from gradcli.engine.evaluate import evaluate  # noqa: E402
+from gradcli.engine.gradients import gradients  # noqa: E402
+from gradcli.engine.graph import Graph, apply  # noqa: E402
 
 SIZES = (784, 1024, 1024, 10)
 BATCH = 1024

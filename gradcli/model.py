@@ -15,13 +15,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .evaluate import evaluate, first_non_finite, needed_nodes
-from .gradients import Unconnected, gradients as build_gradients
-from .graph import Node, dtype_name, shape_str
-from .parse import parse
-from .resolve import resolve
-from .resolved import Claim, Derivative, ListValue, Resolved
-from .source import Diagnostic, GradcliError, Source, fail
+from .engine.evaluate import evaluate, first_non_finite, needed_nodes
+from .engine.gradients import Unconnected, gradients as build_gradients, seed_node
+from .learn.claims import compare_claim
+from .engine.graph import Node
+from .engine.dtypes import dtype_name, shape_str
+from .language.parse import parse
+from .language.interpreter import resolve
+from .language.program import Claim, Derivative, ListValue, Resolved
+from .errors import Diagnostic, GradcliError, fail
+from .source import Source
 
 DEFAULT_MAX_ELEMENTS = 100_000_000
 
@@ -42,7 +45,7 @@ def loads(text: str, name: str = "<string>", dtype: str = "float64", max_element
 
 
 def loads_bytes(data: bytes, name: str, dtype: str = "float64", max_elements: int = DEFAULT_MAX_ELEMENTS) -> "Model":
-    from .parse import decode_source
+    from .language.parse import decode_source
 
     return Model(decode_source(data, name), dtype, max_elements)
 
@@ -216,7 +219,7 @@ class Model:
 
     def default_xs(self) -> list[str]:
         """Every variable, in declaration order."""
-        from .ops.registry import VARIABLE
+        from .engine.registry import VARIABLE
 
         return [n for n, node in self.resolved.inputs.items() if node.op is VARIABLE]
 
@@ -234,7 +237,7 @@ class Model:
             seeds = [seeds.get(y) for y in ys]
         if seeds is not None and (len(seeds) != len(ys) or any(s is not None for s in seeds)):
             # a count that does not match is left for gradients() to report (E0501), not cut short here
-            grad_ys = [None if s is None else _seed_node(self.graph, s, y_nodes[i] if i < len(ys) else None, ys[i] if i < len(ys) else "?") for i, s in enumerate(seeds)]
+            grad_ys = [None if s is None else seed_node(self.graph, s, y_nodes[i] if i < len(ys) else None, ys[i] if i < len(ys) else "?") for i, s in enumerate(seeds)]
         stop_nodes = [self._tensor(s) for s in stop]
         results = build_gradients(y_nodes, x_nodes, grad_ys, stop_nodes, unconnected)
         return GradientRequest(list(ys), list(xs), y_nodes, x_nodes, results, stop_nodes, grad_ys)
@@ -269,7 +272,7 @@ class Model:
     @_located
     def formulas(self, request: "GradientRequest") -> dict[str, str]:
         """Each connected gradient as a .grad expression over the model's names."""
-        from .formula import formula
+        from .learn.formula import formula
 
         # a name stands for the tensor it is bound to at the end of the script: an
         # intermediate whose name was rebound later (v = sin(v), again) is written out
@@ -286,8 +289,8 @@ class Model:
         return g.reason if isinstance(g, Unconnected) else None
 
     def check(self, **options):
-        """What `gradcli check` prints: see gradcli.check.check_model."""
-        from .check import check_model
+        """What `gradcli check` prints: see gradcli.learn.check.check_model."""
+        from .learn.check import check_model
 
         return check_model(self, **options)
 
@@ -360,14 +363,6 @@ class GradResult:
     warnings: list
 
 
-def _seed_node(graph, value, y: Node, name: str) -> Node:
-    """A seed as a constant of y's dtype (its shape, and a seed without a y, are gradients()' to report)."""
-    array = np.asarray(value)
-    if array.dtype.kind not in "biuf":
-        raise fail("E0406", f"the seed for '{name}' is not an array of numbers")
-    return graph.constant(array.astype(y.dtype if y is not None else graph.float_dtype))
-
-
 def _nodes_in(value):
     if isinstance(value, Node):
         return [value]
@@ -377,27 +372,9 @@ def _nodes_in(value):
 
 
 def _missing_inputs(nodes, fed) -> list[str]:
-    from .ops.registry import PLACEHOLDER
+    from .engine.registry import PLACEHOLDER
 
     return [n.name for n in needed_nodes(nodes, fed) if n.op is PLACEHOLDER and not n.inputs and n not in fed]
-
-
-def compare_claim(lhs, rhs, rtol=1e-7, atol=1e-9):
-    """Max abs error and whether the sides agree within tolerance (never exactly)."""
-    try:
-        a, b = np.broadcast_arrays(np.asarray(lhs, np.float64), np.asarray(rhs, np.float64))
-    except ValueError:
-        return float("inf"), False
-    if a.size == 0:
-        return 0.0, True
-    with np.errstate(invalid="ignore"):
-        diff = np.abs(a - b)
-        both_nan = np.isnan(a) & np.isnan(b)
-        same_inf = np.isinf(a) & (a == b)
-        diff = np.where(both_nan | same_inf, 0.0, diff)
-        ok = bool(np.all((diff <= atol + rtol * np.abs(b)) | both_nan | same_inf))
-    err = float(np.nanmax(diff)) if not np.all(np.isnan(diff)) else float("nan")
-    return err, ok and not np.isnan(diff).any()
 
 
 def convert_feed(name: str, value, node: Node, source: Source | None = None) -> np.ndarray:
@@ -437,8 +414,8 @@ def expression_model(text: str, dtype: str = "float64", max_elements: int = DEFA
 
 def _expression_program(program, shapes: dict):
     """Wrap a lone expression as `placeholder n` for each free name, then `expr = EXPR`."""
-    from . import ast as A
-    from .namespaces import predefined
+    from .language import ast as A
+    from .language.spellings import predefined
 
     statements = program.statements
     if len(statements) != 1 or not isinstance(statements[0], A.ExprStatement):
@@ -477,7 +454,7 @@ def _expression_program(program, shapes: dict):
 
 def _fed_type(name, shape):
     """`float[2, 3]` for a name fed with that shape (None: any shape)."""
-    from . import ast as A
+    from .language import ast as A
 
     if shape is None:
         return None

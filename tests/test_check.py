@@ -5,8 +5,8 @@ import json
 
 
 import gradcli
-import gradcli.graph
-from gradcli.ops.registry import OPS
+import gradcli.engine.graph
+from gradcli.engine.registry import OPS
 import sys
 from pathlib import Path
 
@@ -96,7 +96,7 @@ def test_cli_no_fd_and_stop_gradients_sample():
 def test_a_wrong_gradient_rule_is_caught(monkeypatch):
     sin = OPS["sin"]
     # a deliberately wrong rule: d sin(x)/dx = sin(x)
-    monkeypatch.setattr(sin, "grad", lambda g, n: (g * gradcli.graph.apply("sin", n.inputs[0]),))
+    monkeypatch.setattr(sin, "grad", lambda g, n: (g * gradcli.engine.graph.apply("sin", n.inputs[0]),))
     report = gradcli.loads("var x = 1.0\ny = sin(x)\ng, = gradients(y, x)\n").check()
     (fd,) = report.finite_differences
     assert fd.ok is False

@@ -808,8 +808,8 @@ def test_command_help(command, options):
 def test_help_of_the_learning_commands(command):
     import importlib.util
 
-    if importlib.util.find_spec("gradcli.commands.learn") is None:
-        pytest.skip("gradcli.commands.learn is not written yet")
+    if importlib.util.find_spec("gradcli.cli.learning") is None:
+        pytest.skip("gradcli.cli.learning is not written yet")
     result = invoke(command, "--help")
     assert result.exit_code == 0
     assert f" {command} " in result.stdout.splitlines()[0]

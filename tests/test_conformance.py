@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 import gradcli
 from gradcli.cli import cli
-from gradcli.source import GradcliError
+from gradcli.errors import GradcliError
 
 from conftest import conformance_cases
 

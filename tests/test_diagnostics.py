@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gradcli.catalogue import all_examples, markdown
+from gradcli.codes import all_examples, markdown
 from gradcli.cli import cli
-from gradcli.source import exit_code_for
+from gradcli.codes import exit_code_for
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "codes"
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "diagnostics.md"

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 import gradcli
-from gradcli.evaluate import evaluate
-from gradcli.gradients import Unconnected, gradients, hessians, jacobian
-from gradcli.graph import Graph, apply
-from gradcli.source import EvalError, FeedError, GradcliError, GradientError
+from gradcli.engine.evaluate import evaluate
+from gradcli.engine.gradients import Unconnected, gradients, hessians, jacobian
+from gradcli.engine.graph import Graph, apply
+from gradcli.errors import EvalError, FeedError, GradcliError, GradientError
 
 
 def test_python_api_of_the_readme():

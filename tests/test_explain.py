@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from learn_util import ROOT, golden, invoke  # noqa: E402
 
 import gradcli  # noqa: E402
-from gradcli.explain import explain_model  # noqa: E402
+from gradcli.learn.explain import explain_model  # noqa: E402
 
 
 def test_scalar_expression_golden():

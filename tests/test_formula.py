@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from gradcli.cli import cli
-from gradcli.formula import formula
+from gradcli.learn.formula import formula
 from gradcli.model import expression_model, loads
 
 POINTS = [0.3, 0.7, 1.1, 1.4]

@@ -14,8 +14,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from learn_util import ROOT, golden, invoke  # noqa: E402
 
-from gradcli.docs_ops import markdown_table, op_rows  # noqa: E402
-from gradcli.ops.registry import OPS  # noqa: E402
+from gradcli.render.ops_table import markdown_table, op_rows  # noqa: E402
+from gradcli.engine.registry import OPS  # noqa: E402
 
 LINEAR = ["samples/linear.grad", "--feed", "X=[[2],[3]]", "--feed", "Y=[[3],[2]]"]
 

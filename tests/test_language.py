@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import gradcli
-from gradcli.source import GradcliError
+from gradcli.errors import GradcliError
 
 
 def run(text, feeds=None, **kw):

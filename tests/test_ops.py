@@ -15,13 +15,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradcli.evaluate import evaluate
-from gradcli.gradients import Unconnected, gradients
-from gradcli.graph import Graph, apply
-from gradcli.ops import NO_GRADIENT, NOT_DIFFERENTIABLE, OPS
-from gradcli.ops.math import unbroadcast
-from gradcli.ops.registry import DuplicateOp, register
-from gradcli.source import EvalError, GradcliError, GradientError
+from gradcli.engine.evaluate import evaluate
+from gradcli.engine.gradients import Unconnected, gradients
+from gradcli.engine.graph import Graph, apply
+from gradcli.engine.ops import NO_GRADIENT, NOT_DIFFERENTIABLE, OPS
+from gradcli.engine.ops.elementwise import unbroadcast
+from gradcli.engine.registry import DuplicateOp, register
+from gradcli.errors import EvalError, GradcliError, GradientError
 
 STEP = 1e-6
 RTOL = 1e-5
@@ -342,7 +342,7 @@ def test_every_op_has_doc_and_rule():
 
 
 def test_duplicate_registration_names_the_first():
-    with pytest.raises(DuplicateOp, match=r"op 'sin' registered twice: first at .*math\.py:\d+"):
+    with pytest.raises(DuplicateOp, match=r"op 'sin' registered twice: first at .*elementwise\.py:\d+"):
         register("sin(x)", forward=np.sin, infer=None, doc="again")
     with pytest.raises(DuplicateOp, match=r"op 'inv' registered twice: first at .*linalg\.py"):
         register("fresh_op_name(x)", forward=np.sin, infer=None, doc="again", aliases=("inv",))

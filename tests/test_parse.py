@@ -12,9 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gradcli import ast
-from gradcli.parse import CODES, KEYWORDS, decode_source, grammar_text, parse
-from gradcli.source import Diagnostic, ParseError, Source
+from gradcli.language import ast
+from gradcli.language.parse import CODES, KEYWORDS, decode_source, grammar_text, parse
+from gradcli.errors import Diagnostic, ParseError
+from gradcli.source import Source
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -652,7 +653,7 @@ def _run(code: str, **env) -> subprocess.CompletedProcess:
 
 
 def test_importing_the_parser_does_not_import_lark():
-    result = _run("import sys, gradcli.parse; print('lark' in sys.modules)")
+    result = _run("import sys, gradcli.language.parse; print('lark' in sys.modules)")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
 
@@ -664,12 +665,14 @@ def test_grammar_text_reads_the_checkout_copy():
 def test_grammar_text_prefers_the_copy_inside_an_installed_package(tmp_path):
     package = tmp_path / "gradcli"
     (package / "grammar").mkdir(parents=True)
-    for name in ("source.py", "ast.py", "parse.py", "parse_build.py", "parse_errors.py"):
+    (package / "language").mkdir()
+    for name in ("source.py", "errors.py", "codes.py", "language/ast.py", "language/parse.py", "language/ast_builder.py", "language/syntax_errors.py"):
         shutil.copy(REPO / "gradcli" / name, package / name)
     (package / "__init__.py").write_text("")
+    (package / "language" / "__init__.py").write_text("")
     (package / "grammar" / "gradcli.lark").write_text(
         "// packaged copy\n" + grammar_text(), encoding="utf-8")
-    code = ("import gradcli.parse as p; from gradcli.source import Source;"
+    code = ("import gradcli.language.parse as p; from gradcli.source import Source;"
             "print(p.grammar_text().splitlines()[0]); print(len(p.parse(Source('m', 'y = 1')).statements))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
                             env={**os.environ, "PYTHONPATH": str(tmp_path),
@@ -681,7 +684,7 @@ def test_grammar_text_prefers_the_copy_inside_an_installed_package(tmp_path):
 def test_an_unwritable_cache_directory_is_not_an_error(tmp_path):
     blocked = tmp_path / "file-not-dir"
     blocked.write_text("")
-    result = _run("import gradcli.parse as p; from gradcli.source import Source;"
+    result = _run("import gradcli.language.parse as p; from gradcli.source import Source;"
                   "print(len(p.parse(Source('m', 'y = 1')).statements))",
                   XDG_CACHE_HOME=str(blocked))
     assert result.returncode == 0, result.stderr

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from gradcli.parse import CODES, decode_source, parse
+from gradcli.language.parse import CODES, decode_source, parse
 from gradcli.render.diagnostics import diagnostic_to_json, display_width, render_text
-from gradcli.source import Diagnostic, Label, ParseError, Source
+from gradcli.errors import Diagnostic, ParseError
+from gradcli.source import Label, Source
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden" / "diagnostics"
@@ -210,7 +211,7 @@ def test_golden_rendering(code):
 
 def test_a_very_long_line_is_cut_around_its_marks():
     import gradcli
-    from gradcli.source import GradcliError
+    from gradcli.errors import GradcliError
 
     text = "var x = 1.0\ny = " + " + ".join(["x"] * 5000) + " + zz\n"
     try:

@@ -75,7 +75,7 @@ def test_the_wheel_holds_the_grammar(wheel):
     with zipfile.ZipFile(wheel) as z:
         names = z.namelist()
     assert "gradcli/grammar/gradcli.lark" in names
-    assert "gradcli/cli.py" in names
+    assert "gradcli/cli/__init__.py" in names
     assert any(n.endswith("entry_points.txt") for n in names)
     assert not any(n.startswith("tests/") or n.startswith("grammar/") for n in names)
 
@@ -94,7 +94,7 @@ def test_installed_wheel_runs_from_another_directory(venv, tmp_path):
 
 def test_installed_wheel_is_the_one_imported(venv, tmp_path):
     env = _clean_env(tmp_path)
-    probe = "import gradcli, gradcli.parse as p; print(gradcli.__file__); print(len(p.grammar_text()))"
+    probe = "import gradcli, gradcli.language.parse as p; print(gradcli.__file__); print(len(p.grammar_text()))"
     out = _run([str(venv / "bin" / "python"), "-c", probe], cwd=tmp_path, env=env)
     location, size = out.stdout.split()
     assert Path(location).resolve().is_relative_to(venv.resolve()), location

@@ -8,7 +8,8 @@ from __future__ import annotations
 import textwrap
 import unicodedata
 
-from ..source import Diagnostic, Span
+from ..errors import Diagnostic
+from ..source import Span
 
 __all__ = ["render_text", "diagnostic_to_json", "display_width"]
 

@@ -1,9 +1,25 @@
 """The computation graph as text: an indented tree, Graphviz DOT, or Mermaid.
 
-Rendering computes nothing: it draws a gradcli.explain.GraphData (labels,
-value and adjoint summaries already made). Every walk uses an explicit stack.
+Rendering computes nothing: `shown()` turns a gradcli.learn.explain.GraphData
+(raw values and adjoints) into one whose values are display summaries, and the
+drawers read that. Every walk uses an explicit stack.
 """
 from __future__ import annotations
+
+import dataclasses
+
+from .explanation import summary
+
+
+def shown(data, precision: int = 6):
+    """The same graph with every value, adjoint and value-only label as a summary string."""
+    nodes = {}
+    for i, node in data.nodes.items():
+        label = node.label if node.label is not None else summary(node.value, precision)
+        value = summary(node.value, precision) if node.value is not None and node.label is not None else None
+        adjoint = summary(node.adjoint, precision) if node.adjoint is not None else None
+        nodes[i] = dataclasses.replace(node, label=label, value=value, adjoint=adjoint)
+    return dataclasses.replace(data, nodes=nodes)
 
 
 def _line(node, show_op=True) -> str:

@@ -1,0 +1,110 @@
+"""The `gradcli` command: one Click group of thin commands.
+
+Start-up is a feature: importing this module loads Click and nothing heavy.
+Each command's module (and with it NumPy, Lark, Rich) loads only when that
+command runs; library errors are turned into diagnostics and exit codes at
+the edge, in gradcli.commands.common.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from .. import __version__
+
+# command name -> "module:attribute", imported only when the command is used
+COMMANDS = {
+    "eval": "gradcli.cli.evaluating:eval_command",
+    "grad": "gradcli.cli.evaluating:grad_command",
+    "check": "gradcli.cli.learning:check_command",
+    "explain": "gradcli.cli.learning:explain_command",
+    "graph": "gradcli.cli.learning:graph_command",
+    "ops": "gradcli.cli.learning:ops_command",
+}
+SUMMARIES = {
+    "eval": "Evaluate a model at the feeds and show the fetched values and gradients.",
+    "grad": "tf.gradients from the command line: --of Y --wrt X, or -e EXPR.",
+    "check": "Check every expect claim and every gradient against finite differences.",
+    "explain": "Show the forward pass and the reverse accumulation step by step.",
+    "graph": "Show the computation graph as a tree, DOT or Mermaid.",
+    "ops": "List every op with its signature and derivative rule.",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use, so --help stays instant."""
+
+    def list_commands(self, ctx):
+        return list(COMMANDS)
+
+    def get_command(self, ctx, name):
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, _, attribute = target.partition(":")
+        return getattr(importlib.import_module(module), attribute)
+
+    def main(self, args=None, prog_name=None, standalone_mode=True, **extra):
+        """Click's main, with --json honoured even for usage errors and documented exit codes."""
+        if not standalone_mode:
+            return super().main(args, prog_name, standalone_mode=False, **extra)
+        args = sys.argv[1:] if args is None else list(args)
+        try:
+            code = super().main(args, prog_name, standalone_mode=False, **extra)
+        except click.exceptions.Exit as e:
+            sys.exit(e.exit_code)
+        except click.ClickException as e:
+            from .common import usage_failure
+
+            sys.exit(usage_failure(e, args))
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
+
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else None
+        if name is not None and not name.startswith("-") and name not in COMMANDS:
+            import difflib
+
+            close = difflib.get_close_matches(name, list(COMMANDS), n=1, cutoff=0.5)
+            hint = f" Did you mean '{close[0]}'?" if close else f" The commands are: {', '.join(COMMANDS)}."
+            raise click.UsageError(f"No such command '{name}'.{hint}", ctx)
+        return super().resolve_command(ctx, args)
+
+    def format_commands(self, ctx, formatter):
+        rows = [(name, SUMMARIES[name]) for name in COMMANDS]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "--version", prog_name="gradcli", message="%(prog)s %(version)s")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour in text output (beats NO_COLOR and FORCE_COLOR).")
+@click.option("-q", "--quiet", is_flag=True, help="Drop warnings and notes.")
+@click.option("-v", "--verbose", is_flag=True, help="Add timings and graph size on stderr.")
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+@click.pass_context
+def cli(ctx, color, quiet, verbose, debug):
+    """Values and gradients of small tensor models, with TensorFlow's tf.gradients meaning.
+
+    \b
+    gradcli eval samples/linear.grad --feed 'X=[[2],[3]]' --feed 'Y=[[3],[2]]'
+    gradcli grad -e 'x**2 + x - 1' --wrt x --feed x=2
+    gradcli check homework.grad
+    """
+    ctx.obj = {"color": color, "quiet": quiet, "verbose": verbose, "debug": debug}
+
+
+def main(argv=None):
+    """The console entry point."""
+    cli.main(args=argv, prog_name="gradcli")
+
+
+if __name__ == "__main__":
+    main()

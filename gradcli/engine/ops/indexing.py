@@ -1,0 +1,204 @@
+"""Picking elements: indexing and slicing, gather, one_hot, and the integer
+results argmax, argmin and unique.
+
+getitem and gather send their adjoint back with ops whose own gradient is the
+forward op again (getitem_grad, gather_grad), so gradients nest to any order.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..graph import apply
+from ..dtypes import shape_str
+from ...errors import fail
+from ..registry import NO_GRADIENT, NOT_DIFFERENTIABLE, register
+from .structure import invalid, one_axis
+
+F = apply  # gradient rules read `F("op", ...)`
+
+
+# ----- indexing: getitem and gather -----
+
+def _index_tuple(index):
+    return tuple(index) if isinstance(index, (tuple, list)) else (index,)
+
+
+def _getitem_infer(inputs, attrs, span):
+    x, index = inputs[0], _index_tuple(attrs["index"])
+    for item in index:
+        if not (item is None or item is Ellipsis or isinstance(item, (slice, int, np.integer))) or isinstance(item, bool):
+            raise invalid(f"unsupported index {item!r}", span, help=["use integers, slices, None and ..."])
+        if isinstance(item, slice) and item.step == 0:
+            raise invalid("slice step cannot be zero", span)
+    if sum(item is Ellipsis for item in index) > 1:
+        raise invalid("an index can hold only one ellipsis (...)", span)
+    consumed = sum(item is not None and item is not Ellipsis for item in index)
+    if x.shape is None:
+        return None, x.dtype
+    if consumed > x.rank:
+        raise fail("E0309", f"too many indices for a tensor of rank {x.rank}: {consumed} given", span)
+    if Ellipsis in index:
+        k = index.index(Ellipsis)
+        index = index[:k] + (slice(None),) * (x.rank - consumed) + index[k + 1:]
+    else:
+        index = index + (slice(None),) * (x.rank - consumed)
+    out, axis = [], 0
+    for item in index:
+        if item is None:
+            out.append(1)
+            continue
+        d = x.shape[axis]
+        if isinstance(item, slice):
+            out.append(None if d is None else len(range(*item.indices(d))))
+        elif d is not None and not -d <= item < d:
+            raise fail("E0309", f"index {item} is out of range for axis {axis} of size {d}", span, help=[f"use an index from {-d} to {d - 1}"] if d else [])
+        axis += 1
+    return tuple(out), x.dtype
+
+
+def _getitem_grad_forward(g, like, index):
+    out = np.zeros(like.shape, g.dtype)
+    out[_index_tuple(index)] = g  # basic indexing: no element is picked twice
+    return out
+
+
+register(
+    "getitem(input, index)",
+    attrs=("index",),
+    forward=lambda x, index: x[_index_tuple(index)],
+    infer=_getitem_infer,
+    grad=lambda g, n: (F("getitem_grad", g, n.inputs[0], index=n.attrs["index"]),),
+    rule="∂x[i]/∂x = the adjoint placed at i, zeros elsewhere",
+    doc="indexing and slicing x[...] with integers, slices, None (new axis) and an ellipsis",
+)
+register(
+    "getitem_grad(t, like, index)",
+    attrs=("index",),
+    forward=_getitem_grad_forward,
+    infer=lambda i, a, s: (i[1].shape, i[0].dtype),
+    grad=lambda g, n: (F("getitem", g, index=n.attrs["index"]), None),
+    rule="∂/∂t = the adjoint indexed again",
+    doc="zeros shaped like `like` with t placed at index (made by gradients)",
+    tags=("internal",),
+)
+
+
+def _int_indices(indices, span, what):
+    if indices.dtype.kind not in "iu":
+        raise fail("E0303", f"{what} must be integers, got {indices.dtype.name}", indices.span or span, help=["convert them with cast(..., int32)"])
+
+
+def _gather_infer(inputs, attrs, span):
+    params, indices = inputs
+    _int_indices(indices, span, "gather's indices")
+    axis = one_axis(attrs.get("axis", 0), params.rank, span)
+    if params.shape is None or indices.shape is None or axis is None:
+        return None, params.dtype
+    size = params.shape[axis]
+    if size is not None and indices.op.name == "constant_value":
+        bad = [int(i) for i in np.ravel(indices.attrs["value"]) if not 0 <= i < size]
+        if bad:
+            raise fail("E0309", f"gather index {bad[0]} is out of range for axis {axis} of size {size}", indices.span or span, help=[f"use indices from 0 to {size - 1}"] if size else [])
+    return params.shape[:axis] + tuple(indices.shape) + params.shape[axis + 1:], params.dtype
+
+
+def _gather(params, indices, axis=0):
+    axis = int(axis) % max(params.ndim, 1)
+    size = params.shape[axis]
+    bad = indices[(indices < 0) | (indices >= size)]
+    if bad.size:
+        raise IndexError(f"index {bad.flat[0]} is out of range for axis {axis} of size {size}")
+    return np.take(params, indices, axis=axis)
+
+
+def _gather_grad_forward(g, indices, like, axis=0):
+    axis = int(axis) % max(like.ndim, 1)
+    out = np.zeros(like.shape, g.dtype)
+    k = indices.ndim
+    updates = np.moveaxis(g, tuple(range(axis, axis + k)), tuple(range(k)))
+    np.add.at(np.moveaxis(out, axis, 0), indices, updates)  # duplicates add up
+    return out
+
+
+register(
+    "gather(params, indices, axis=0)",
+    attrs=("axis",),
+    forward=_gather,
+    infer=_gather_infer,
+    grad=lambda g, n: (F("gather_grad", g, n.inputs[1], n.inputs[0], axis=n.attrs.get("axis", 0)), None),
+    rule="∂gather(x, i)/∂x = the adjoint added into zeros at i (duplicates summed)",
+    doc="the slices of params at integer indices along axis",
+)
+register(
+    "gather_grad(t, indices, like, axis=0)",
+    attrs=("axis",),
+    forward=_gather_grad_forward,
+    infer=lambda i, a, s: (i[2].shape, i[0].dtype),
+    grad=lambda g, n: (F("gather", g, n.inputs[1], axis=n.attrs.get("axis", 0)), None, None),
+    rule="∂/∂t = the adjoint gathered at the same indices",
+    doc="t added into zeros shaped like `like` at indices, duplicates summed (made by gradients)",
+    tags=("internal",),
+)
+
+
+def _one_hot_infer(inputs, attrs, span):
+    indices = inputs[0]
+    _int_indices(indices, span, "one_hot's indices")
+    depth = int(attrs["depth"])
+    if depth < 0:
+        raise invalid(f"one_hot depth must be 0 or more, got {depth}", span)
+    return (None if indices.shape is None else tuple(indices.shape) + (depth,)), attrs["dtype"]
+
+
+register(
+    "one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype=None)",
+    attrs=("depth", "on_value", "off_value", "dtype"),
+    forward=lambda i, depth, on_value=1.0, off_value=0.0, dtype=None: np.where(i[..., None] == np.arange(int(depth)), on_value, off_value).astype(dtype),
+    infer=_one_hot_infer,
+    grad=NOT_DIFFERENTIABLE,
+    doc="a new last axis of size depth: on_value at each index, off_value elsewhere",
+    default_float=True,
+)
+
+
+# ----- index results: argmax, argmin, unique -----
+
+def _arg_infer(inputs, attrs, span):
+    x = inputs[0]
+    if x.shape is None:
+        return None, np.dtype(np.int64)
+    axis = one_axis(attrs.get("axis", 0), x.rank, span)
+    return x.shape[:axis] + x.shape[axis + 1:], np.dtype(np.int64)
+
+
+for _name, _fn, _what in (("argmax", np.argmax, "largest"), ("argmin", np.argmin, "smallest")):
+    register(
+        f"{_name}(input, axis=0)",
+        attrs=("axis",),
+        forward=lambda x, axis=0, fn=_fn: fn(x, axis=int(axis)).astype(np.int64),
+        infer=_arg_infer,
+        grad=NOT_DIFFERENTIABLE,
+        doc=f"int64 index of the {_what} element along axis (axis 0 by default, as TensorFlow)",
+    )
+
+
+def _unique(x):
+    _, first = np.unique(x, return_index=True)
+    return x[np.sort(first)]
+
+
+def _unique_infer(inputs, attrs, span):
+    x = inputs[0]
+    if x.rank is not None and x.rank != 1:
+        raise invalid(f"unique needs a vector, got a tensor of shape {shape_str(x.shape)}", span, help=["flatten it first with reshape(x, [-1])"])
+    return (None,), x.dtype
+
+
+register(
+    "unique(x)",
+    forward=_unique,
+    infer=_unique_infer,
+    grad=NO_GRADIENT,
+    rule="no gradient rule: a path through it is an error, as TensorFlow's LookupError",
+    doc="the distinct values of a vector, in order of first occurrence (length known only at run time)",
+)

@@ -1,0 +1,1 @@
+"""The language: .grad and pasted Python/TensorFlow text into graph values."""

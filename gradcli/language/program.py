@@ -1,0 +1,73 @@
+"""What resolution produces: the values a .grad program binds names to besides
+tensors (lists, dtypes), and what it records (claims, gradient calls, derivatives)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..engine.graph import Graph, Node
+from ..source import Source, Span
+
+
+@dataclass(eq=False)
+class ListValue:
+    """A list of values: `[x, y]`, gradients' result, unstack's pieces.
+
+    `numeric` marks a literal of numbers only, which stands for one constant
+    tensor wherever a tensor is expected (and when bound to a name).
+    """
+
+    items: list
+    span: Span | None = None
+    numeric: bool = False
+    depth: int = 1
+
+
+@dataclass(frozen=True)
+class DType:
+    dtype: object  # np.dtype, or "float" for the run's default float
+    span: Span | None = None
+
+
+@dataclass(eq=False)
+class Derivative:
+    """What a gradient-valued result is the derivative of, for labels and JSON."""
+
+    of: list[str]
+    wrt: str
+    kind: str = "gradient"  # or "hessian", "jacobian"
+
+
+@dataclass(eq=False)
+class Claim:
+    """An `expect A == B` line."""
+
+    lhs: Node
+    rhs: Node
+    text: str
+    span: Span
+
+
+@dataclass(eq=False)
+class Resolved:
+    graph: Graph
+    source: Source
+    bindings: dict = field(default_factory=dict)  # name -> newest value
+    binding_spans: dict = field(default_factory=dict)  # name -> span of the newest binding
+    shown: list = field(default_factory=list)  # names bound by = or unpacking, first-binding order
+    fetches: list = field(default_factory=list)  # (name, span) from fetch statements
+    inputs: dict = field(default_factory=dict)  # name -> placeholder or variable node (feedable)
+    claims: list = field(default_factory=list)
+    derivatives: dict = field(default_factory=dict)  # Node/Unconnected -> Derivative
+    warnings: list = field(default_factory=list)
+    stop_nodes: set = field(default_factory=set)  # stop_gradients tensors, held by finite differences
+    gradient_calls: list = field(default_factory=list)  # (GradientCall) for check's finite differences
+
+
+@dataclass(eq=False)
+class GradientCall:
+    ys: list
+    xs: list
+    grad_ys: list | None
+    stop: list
+    results: list
+    span: Span

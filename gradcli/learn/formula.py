@@ -1,0 +1,732 @@
+"""A gradient node as a readable .grad expression: `2*x + 1`, `1 - tanh(x)**2`.
+
+The gradient graph is translated node by node, in creation order (no
+recursion over the graph), into a small algebra of sums and products that
+folds constants and collects terms as it is built. Each expression carries
+its text, made once from its children's texts, so printing never recurses
+either.
+
+Broadcasting is what makes this more than pretty-printing: a seed
+`ones_like(y)` is a 1 only if nothing later depends on its shape, and the
+`sum_to_like` nodes that unbroadcast an adjoint vanish only when the shapes
+provably match. Every node's value is therefore tracked as
+
+    sum_to(broadcast(expr, B), P)
+
+where B is the shape the value really has and P (when not None) a pending
+sum back to a smaller shape. Shapes are "signatures": the set of tensors
+whose run-time shapes broadcast together, plus a static part. Two equal
+signatures are equal shapes at any feed. When a sum cannot be removed it is
+printed with public ops: `reduce_sum(..., axis=...)` for static shapes, or
+the definition itself, `gradients(reduce_sum(stop_gradient(t) * x), x)[0]`,
+which is longer but exact.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..engine.graph import Node
+from ..engine.registry import CONSTANT, LEAVES, PLACEHOLDER, VARIABLE, OPS
+
+MAX_LENGTH = 20_000  # a formula longer than this is not worth reading; formula() returns None
+
+# precedence: comparison < additive < multiplicative < unary < power < atom
+CMP, ADD, MUL, UNARY, POW, ATOM = range(6)
+
+
+class FormulaUnavailable(Exception):
+    """No exact expression with public ops could be made for this gradient."""
+
+
+# ----- shape signatures -----
+
+@dataclass(frozen=True)
+class Sig:
+    leaves: frozenset  # nodes whose run-time shapes are unknown
+    static: tuple  # a known shape broadcast with them
+
+    def union(self, other: "Sig") -> "Sig":
+        if other is self or other == SCALAR:
+            return self
+        if self == SCALAR:
+            return other
+        try:
+            static = tuple(np.broadcast_shapes(self.static, other.static))
+        except ValueError:
+            raise FormulaUnavailable("shapes do not broadcast") from None
+        return Sig(self.leaves | other.leaves, static)
+
+    def within(self, other: "Sig") -> bool:
+        """Whether this shape provably broadcasts into `other`'s."""
+        if not self.leaves <= other.leaves:
+            return False
+        try:
+            return tuple(np.broadcast_shapes(self.static, other.static)) == tuple(other.static)
+        except ValueError:
+            return False
+
+    @property
+    def is_static(self) -> bool:
+        return not self.leaves
+
+
+SCALAR = Sig(frozenset(), ())
+
+
+# ----- the expression algebra -----
+
+class Expr:
+    """An immutable expression with its text (the canonical key) and precedence."""
+
+    __slots__ = ("text", "prec", "sig")
+
+    def __init__(self, text: str, prec: int, sig: Sig):
+        if len(text) > MAX_LENGTH:
+            raise FormulaUnavailable("too long")
+        self.text, self.prec, self.sig = text, prec, sig
+
+
+class Num(Expr):
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+        text = number_text(value)
+        super().__init__(text, UNARY if text.startswith("-") else ATOM, SCALAR)
+
+
+class Sym(Expr):
+    __slots__ = ("node",)
+
+    def __init__(self, name: str, sig: Sig, node=None):
+        self.node = node
+        super().__init__(name, ATOM, sig)
+
+
+class Add(Expr):
+    __slots__ = ("terms", "const")  # terms: ((coef, Expr), ...), no Num among them
+
+
+class Mul(Expr):
+    __slots__ = ("coef", "factors")  # factors: ((base, exponent Expr), ...)
+
+
+class Call(Expr):
+    __slots__ = ("fn", "args")
+
+
+class Where(Expr):
+    __slots__ = ("cond", "a", "b")
+
+
+def number_text(value) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "True" if value else "False"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    v = float(value)
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if v == int(v) and abs(v) < 1e16:
+        return str(int(v))
+    return repr(v)
+
+
+def is_num(e, value=None) -> bool:
+    return isinstance(e, Num) and (value is None or e.value == value)
+
+
+def wrap(e: Expr, above: int) -> str:
+    """e's text, parenthesised when it binds looser than `above` needs."""
+    return f"({e.text})" if e.prec < above else e.text
+
+
+def add(parts) -> Expr:
+    """Sum of (coef, Expr) pairs: flattened, like terms collected, zeros dropped."""
+    const = 0.0
+    terms: dict[str, list] = {}
+    sig = SCALAR
+    for coef, e in parts:
+        sig = sig.union(e.sig)
+        if isinstance(e, Num):
+            const += coef * float(e.value)
+        elif isinstance(e, Add):
+            const += coef * e.const
+            for c, t in e.terms:
+                _collect(terms, coef * c, t)
+        elif isinstance(e, Mul) and e.coef != 1:
+            _collect(terms, coef * e.coef, mul(1.0, e.factors))
+        else:
+            _collect(terms, coef, e)
+    kept = [(c, t) for c, t in terms.values() if c != 0]
+    if not kept:
+        return Num(const)
+    if const == 0 and len(kept) == 1:
+        c, t = kept[0]
+        return t if c == 1 else mul(c, [(t, Num(1))])
+    # a constant goes last, unless every other term is negative: `2*x + 1`, `1 - tanh(x)**2`
+    first_positive = next((i for i, (c, _) in enumerate(kept) if c > 0), 0)
+    kept.insert(0, kept.pop(first_positive))
+    pieces = []
+    if const != 0 and all(c < 0 for c, _ in kept):
+        pieces.append((const, None))
+        pieces += kept
+    else:
+        pieces += kept
+        if const != 0:
+            pieces.append((const, None))
+    out = []
+    for i, (c, t) in enumerate(pieces):
+        body = number_text(abs(c)) if t is None else _term_text(abs(c), t)
+        sign = "-" if c < 0 else "+"
+        out.append(("-" if sign == "-" else "") + body if i == 0 else f" {sign} {body}")
+    e = Add("".join(out), ADD, sig)
+    e.terms, e.const = tuple(kept), const
+    return e
+
+
+def _term_text(coef, t: Expr) -> str:
+    if coef == 1:
+        return wrap(t, MUL) if not isinstance(t, Mul) else t.text
+    return mul(coef, [(t, Num(1))]).text
+
+
+def _is_int(e) -> bool:
+    return isinstance(e, Num) and float(e.value) == int(float(e.value))
+
+
+def mul(coef, factors) -> Expr:
+    """coef * product of base**exponent: numbers folded, like bases collected, x**0 and x**1 simplified."""
+    coef = float(coef)
+    collected: dict[str, list] = {}
+    sig = SCALAR
+    for base, exp in factors:
+        sig = sig.union(base.sig).union(exp.sig)
+        if isinstance(base, Num) and isinstance(exp, Num):
+            with np.errstate(all="ignore"):
+                coef *= float(np.power(float(base.value), float(exp.value)))
+        elif isinstance(base, Mul) and (is_num(exp, 1) or (_is_int(exp) and all(_is_int(x) for _, x in base.factors))):
+            k = float(exp.value)
+            coef *= base.coef ** k
+            for b, x in base.factors:
+                _collect(collected, mul(k, [(x, Num(1))]) if not is_num(x) else Num(float(x.value) * k), b, exponent=True)
+        else:
+            _collect(collected, exp, base, exponent=True)
+    kept = [(b, x) for x, b in collected.values() if not is_num(x, 0)]
+    # names before calls: `2*x*cos(x**2)`, as a textbook writes it
+    kept.sort(key=lambda f: 0 if isinstance(f[0], Sym) else 1)
+    if coef == 0 or not kept:
+        return Num(coef)
+    if coef == 1 and len(kept) == 1 and is_num(kept[0][1], 1):
+        return kept[0][0]
+    num = [_power_text(b, x) for b, x in kept if not _negative(x)]
+    den = [_power_text(b, _negate(x)) for b, x in kept if _negative(x)]
+    lead = number_text(abs(coef))
+    top = "*".join(([lead] if abs(coef) != 1 or not num else []) + [t if p > MUL else f"({t})" for t, p in num])
+    prec = MUL if len(num) + len(den) + (abs(coef) != 1) > 1 else (num[0][1] if num else ATOM)
+    if den:
+        if len(den) == 1:
+            bottom = den[0][0] if den[0][1] > MUL else f"({den[0][0]})"
+        else:
+            bottom = "(" + "*".join(t if p > MUL else f"({t})" for t, p in den) + ")"
+        top = f"{top}/{bottom}"
+        prec = MUL
+    if coef < 0:
+        top = "-" + top
+        prec = min(prec, UNARY)
+    e = Mul(top, prec, sig)
+    e.coef, e.factors = coef, tuple(kept)
+    return e
+
+
+def _collect_exp(collected, exp, base):
+    if base.text in collected:
+        old = collected[base.text][0]
+        collected[base.text][0] = Num(float(old.value) + float(exp.value)) if is_num(old) and is_num(exp) else add([(1, old), (1, exp)])
+    else:
+        collected[base.text] = [exp, base]
+
+
+def _collect(terms, a, b, exponent=False):
+    """Add a coefficient (sums) or an exponent (products) to the entry keyed by b's text."""
+    if exponent:
+        return _collect_exp(terms, a, b)
+    coef, e = a, b
+    if e.text in terms:
+        terms[e.text][0] += coef
+    else:
+        terms[e.text] = [coef, e]
+
+
+def _negative(x) -> bool:
+    return (is_num(x) and float(x.value) < 0) or (isinstance(x, Mul) and x.coef < 0)
+
+
+def _negate(x) -> Expr:
+    return Num(-float(x.value)) if is_num(x) else mul(-1, [(x, Num(1))])
+
+
+def _power_text(base, exp) -> tuple[str, int]:
+    if is_num(exp, 1):
+        return base.text, base.prec
+    return f"{wrap(base, ATOM)}**{wrap(exp, UNARY)}", POW
+
+
+def call(fn: str, args, sig: Sig, kwargs=()) -> Expr:
+    text = ", ".join([a.text for a in args] + [f"{k}={v}" for k, v in kwargs])
+    e = Call(f"{fn}({text})", ATOM, sig)
+    e.fn, e.args = fn, tuple(args)
+    return e
+
+
+def raw(text: str, sig: Sig, prec: int = ATOM) -> Expr:
+    return Expr(text, prec, sig)
+
+
+COMPARE = {"greater": ">", "greater_equal": ">=", "less": "<", "less_equal": "<=", "equal": "==", "not_equal": "!="}
+_FOLD = {">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal, "==": np.equal, "!=": np.not_equal}
+
+
+def compare(symbol: str, a: Expr, b: Expr) -> Expr:
+    if is_num(a) and is_num(b):
+        return Num(bool(_FOLD[symbol](float(a.value), float(b.value))))
+    return Expr(f"{wrap(a, ADD)} {symbol} {wrap(b, ADD)}", CMP, a.sig.union(b.sig))
+
+
+def where(c: Expr, a: Expr, b: Expr) -> Expr:
+    if is_num(c):
+        return a if c.value else b
+    a, b = _assume(a, c.text, True), _assume(b, c.text, False)
+    if a.text == b.text:
+        return a
+    e = Where(f"where({c.text}, {a.text}, {b.text})", ATOM, c.sig.union(a.sig).union(b.sig))
+    e.cond, e.a, e.b = c, a, b
+    return e
+
+
+def _assume(e: Expr, cond: str, truth: bool, depth: int = 6) -> Expr:
+    """Inside where(c, a, b), a where(c, p, q) in a is p (and in b is q). Bounded depth."""
+    if depth == 0:
+        return e
+    if isinstance(e, Where):
+        if e.cond.text == cond:
+            return _assume(e.a if truth else e.b, cond, truth, depth - 1)
+        return e
+    if isinstance(e, Mul):
+        changed = [(_assume(b, cond, truth, depth - 1), _assume(x, cond, truth, depth - 1)) for b, x in e.factors]
+        if any(nb is not b or nx is not x for (nb, nx), (b, x) in zip(changed, e.factors)):
+            return mul(e.coef, changed)
+        return e
+    if isinstance(e, Add):
+        changed = [(c, _assume(t, cond, truth, depth - 1)) for c, t in e.terms]
+        if any(n is not t for (_, n), (_, t) in zip(changed, e.terms)):
+            return add(changed + [(1, Num(e.const))])
+        return e
+    if isinstance(e, Call) and e.fn in _ELEMENTWISE_CALLS:
+        args = [_assume(a, cond, truth, depth - 1) for a in e.args]
+        if any(n is not a for n, a in zip(args, e.args)):
+            return call(e.fn, args, e.sig)
+        return e
+    return e
+
+
+# ----- values of nodes: (expr, true shape B, pending sum target P) -----
+
+@dataclass
+class Value:
+    expr: Expr
+    shape: Sig  # B: the shape the node's value has (expr is broadcast to it)
+    pending: Sig | None = None  # P: the value is still to be summed back to this shape
+
+
+_UNARY_CALLS = {
+    name for name, op in OPS.items()
+    if [p.name for p in op.params] == ["x"] and "internal" not in op.tags and name not in ("negative", "identity", "square", "reciprocal", "rsqrt", "logical_not")
+}
+_ELEMENTWISE_CALLS = _UNARY_CALLS | {"maximum", "minimum", "atan2", "squared_difference", "floormod", "floordiv", "logical_and", "logical_or", "logical_not", "stop_gradient", "leaky_relu", "clip_by_value"}
+_BROADCAST_OPS = _ELEMENTWISE_CALLS | {"add", "subtract", "multiply", "divide", "pow", "negative", "identity", "square", "reciprocal", "rsqrt", "where", "relu_grad", "add_n", "cast", "broadcast_like"} | set(COMPARE)
+
+
+def formula(node: Node, names: dict | None = None) -> str | None:
+    """`node` (a gradient result) as a .grad expression over the model's names.
+
+    `names` (node -> name) overrides the names nodes print as; by default a
+    placeholder, variable or named intermediate prints as its name. Returns
+    None when no exact expression with public ops exists (or it would be
+    longer than MAX_LENGTH characters).
+    """
+    try:
+        return _formula(node, names)
+    except FormulaUnavailable:
+        return None
+
+
+def _formula(root: Node, names) -> str:
+    order = _nodes(root, names)
+    values: dict[Node, Value] = {}
+    sigs: dict[Node, Sig] = {}
+    for node in order:
+        sigs[node] = _node_sig(node, sigs)
+        name = _name_of(node, names) if node is not root else None
+        if name is not None:
+            values[node] = Value(Sym(name, sigs[node], node), sigs[node])
+        else:
+            values[node] = _translate(node, values, sigs)
+    v = realize(values[root], values, sigs)
+    return materialize(v).text
+
+
+def _name_of(node: Node, names) -> str | None:
+    if names is not None:
+        return names.get(node)
+    if node.name and (node.op in (PLACEHOLDER, VARIABLE) or node.name != "expr"):
+        return node.name
+    return None
+
+
+def _nodes(root: Node, names) -> list[Node]:
+    """The nodes the formula reads, stopping at named ones, in creation order (explicit stack)."""
+    seen, stack = set(), [root]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        if node is root or _name_of(node, names) is None:
+            stack.extend(node.inputs)
+    return sorted(seen, key=lambda n: n.id)
+
+
+def _static(shape) -> bool:
+    return shape is not None and None not in shape
+
+
+def _node_sig(node: Node, sigs) -> Sig:
+    if _static(node.shape):
+        return Sig(frozenset(), tuple(node.shape))
+    name = node.op.name
+    if name in _BROADCAST_OPS:
+        out = SCALAR
+        for i in node.inputs:
+            out = out.union(sigs[i]) if i in sigs else Sig(frozenset([node]), ())
+        return out
+    if name in ("ones_like", "zeros_like") and node.inputs[0] in sigs:
+        return sigs[node.inputs[0]]
+    if name in ("sum_to_like", "unreduce", "reshape_like") and node.inputs[1] in sigs:
+        return sigs[node.inputs[1]]
+    if name.startswith("reduce_") and node.attrs.get("axis") is None and not node.attrs.get("keepdims"):
+        return SCALAR
+    return Sig(frozenset([node]), ())
+
+
+def _translate(node: Node, values, sigs) -> Value:
+    op, name = node.op, node.op.name
+    sig = sigs[node]
+    ins = [values.get(i) for i in node.inputs]
+    if op is CONSTANT:
+        return _constant(node, sig)
+    if op in LEAVES:
+        raise FormulaUnavailable("an unnamed input")
+    if name == "sum_to_like" or name == "sum_to":
+        target = sigs[node.inputs[1]] if name == "sum_to_like" else Sig(frozenset(), tuple(node.attrs["shape"]))
+        v = ins[0]
+        if v.pending is not None:
+            if target.within(v.pending):
+                return Value(v.expr, v.shape, target)
+            v = realize(v, values, sigs)
+        if v.shape == target:
+            return Value(v.expr, target)
+        return Value(v.expr, v.shape, target)
+    if name in ("ones_like", "zeros_like"):
+        return Value(Num(1.0 if name == "ones_like" else 0.0), sig)
+    if name in ("broadcast_to", "broadcast_like"):
+        v = realize(ins[0], values, sigs)
+        return Value(v.expr, sig if name == "broadcast_to" else v.shape.union(sigs[node.inputs[1]]))
+    if name == "unreduce":
+        return _unreduce(node, realize(ins[0], values, sigs), sigs)
+    if name in ("multiply", "divide", "negative", "identity") and any(v.pending is not None for v in ins):
+        pushed = _push_pending(node, ins)
+        if pushed is not None:
+            return pushed
+    if name in _SHAPE_ONLY and ins and ins[0].pending is None and ins[0].expr.sig == SCALAR:
+        # every element is the same number: moving elements around changes nothing but the shape
+        return Value(ins[0].expr, sig)
+    if name in _BROADCAST_OPS:
+        ins = [realize(v, values, sigs) for v in ins]
+        shape = SCALAR
+        for v in ins:
+            shape = shape.union(v.shape)
+        return Value(_elementwise(node, [v.expr for v in ins]), shape)
+    if name == "size" and sigs[node.inputs[0]].is_static:
+        return Value(Num(math.prod(sigs[node.inputs[0]].static)), sig)
+    if "internal" in op.tags:
+        if name == "getitem_grad":
+            return Value(_vjp_getitem(node, values, sigs), sig)
+        raise FormulaUnavailable(f"{name}() has no public equivalent here")
+    return Value(_public_call(node, [materialize(realize(v, values, sigs)) for v in ins]), sig)
+
+
+def _push_pending(node: Node, ins) -> Value | None:
+    """sum_to(a) * c == sum_to(a * c) when c's shape fits in the target: keep the sum pending."""
+    pending = [v for v in ins if v.pending is not None]
+    if len(pending) != 1:
+        return None
+    p = pending[0]
+    name = node.op.name
+    if name == "divide" and ins[1] is p:
+        return None
+    others = [v for v in ins if v is not p]
+    if any(o.pending is not None or not o.shape.within(p.pending) for o in others):
+        return None
+    exprs = [v.expr for v in ins]
+    shape = p.shape
+    for o in others:
+        shape = shape.union(o.shape)
+    return Value(_elementwise(node, exprs), shape, p.pending)
+
+
+def realize(v: Value, values=None, sigs=None) -> Value:
+    """Carry out a pending sum with public ops, or prove it is not needed."""
+    if v.pending is None:
+        return v
+    source, target, e = v.shape, v.pending, v.expr
+    if source == target:
+        return Value(e, target)
+    if target.is_static and math.prod(target.static) == 1:
+        # a sum to one element is the sum of everything
+        return Value(call("reduce_sum", [broadcast(e, source)], SCALAR), target)
+    if source.is_static and target.is_static:
+        size_source, size_target = math.prod(source.static), math.prod(target.static)
+        if e.sig.within(target) and size_target:
+            # e is constant along the summed axes: the sum is e times the number of copies
+            return Value(mul(size_source // size_target, [(e, Num(1))]), target)
+        return Value(_sum_static(broadcast(e, source), source.static, target.static), target)
+    if len(target.leaves) == 1 and target.static == ():
+        (leaf,) = target.leaves
+        like = values.get(leaf) if values else None
+        if like is not None and isinstance(like.expr, Sym):
+            # the product with x broadcasts to x's shape already; only other missing shapes need ones
+            m = broadcast(e, Sig(source.leaves - target.leaves, source.static), allow=e.sig.leaves | target.leaves)
+            text = f"gradients(reduce_sum(stop_gradient({m.text}) * {like.expr.text}), {like.expr.text})[0]"
+            return Value(raw(text, target, ATOM), target)
+    raise FormulaUnavailable("a broadcast sum over shapes unknown before evaluation")
+
+
+def _sum_static(m: Expr, source: tuple, target: tuple) -> Expr:
+    lead = len(source) - len(target)
+    kept = [i + lead for i, d in enumerate(target) if d == 1 and source[i + lead] != 1]
+    axes = list(range(lead)) + kept
+    if not target:
+        return call("reduce_sum", [m], SCALAR)
+    if not kept:
+        return call("reduce_sum", [m], Sig(frozenset(), target), [("axis", _list(axes))])
+    summed = call("reduce_sum", [m], Sig(frozenset(), target), [("axis", _list(axes)), ("keepdims", "True")])
+    if lead:
+        return call("reshape", [summed], Sig(frozenset(), target), [("shape", _list(target))])
+    return summed
+
+
+def broadcast(e: Expr, shape: Sig, allow=frozenset()) -> Expr:
+    """e with the shape `shape` (times ones of the missing shapes; leaves in `allow` count as present)."""
+    if e.sig == shape or (shape.leaves <= (e.sig.leaves | allow) and e.sig.static == shape.static):
+        return e
+    factors = [(e, Num(1))]
+    if tuple(np.broadcast_shapes(e.sig.static, shape.static)) != tuple(e.sig.static):
+        factors.append((call("ones", [raw(_list(shape.static), SCALAR)], Sig(frozenset(), shape.static)), Num(1)))
+    for leaf in sorted(shape.leaves - e.sig.leaves - allow, key=lambda n: n.id):
+        carrier = leaf.name if leaf.name else None
+        if carrier is None:
+            raise FormulaUnavailable("an unnamed tensor of unknown shape")
+        factors.append((call("ones_like", [Sym(carrier, Sig(frozenset([leaf]), ()))], Sig(frozenset([leaf]), ())), Num(1)))
+    return mul(1, factors)
+
+
+def materialize(v: Value) -> Expr:
+    return broadcast(v.expr, v.shape)
+
+
+def _list(items) -> str:
+    return "[" + ", ".join(str(int(i)) for i in items) + "]"
+
+
+def _constant(node: Node, sig: Sig) -> Value:
+    value = node.attrs["value"]
+    if value.size and (value == value.reshape(-1)[0]).all() if value.dtype.kind != "f" else value.size and np.array_equal(value, np.full(value.shape, value.reshape(-1)[0]), equal_nan=True):
+        first = value.reshape(-1)[0]
+        return Value(Num(first.item() if value.dtype.kind in "biu" else float(first)), sig)
+    if value.dtype.kind not in "biuf":
+        raise FormulaUnavailable("a constant that is not numbers")
+    text = np.array2string(value, separator=", ", threshold=10**9, max_line_width=10**9, formatter={"all": lambda x: number_text(x)})
+    return Value(raw(text.replace("\n", ""), sig, ATOM), sig)
+
+
+def _elementwise(node: Node, a: list[Expr]) -> Expr:
+    name = node.op.name
+    sig = SCALAR
+    for e in a:
+        sig = sig.union(e.sig)
+    if name == "add":
+        return add([(1, a[0]), (1, a[1])])
+    if name == "add_n":
+        return add([(1, e) for e in a])
+    if name == "subtract":
+        return add([(1, a[0]), (-1, a[1])])
+    if name == "negative":
+        return mul(-1, [(a[0], Num(1))])
+    if name in ("identity", "broadcast_like"):
+        return a[0]
+    if name == "cast":
+        if is_num(a[0]) and node.dtype.kind in "fiu":
+            value = float(a[0].value)
+            return Num(value if node.dtype.kind == "f" else int(value))
+        if node.inputs[0].dtype == node.dtype or node.inputs[0].weak:
+            return a[0]
+        return call("cast", [a[0], raw(_dtype_text(node.dtype, node), SCALAR)], sig)
+    if name == "multiply":
+        return mul(1, [(a[0], Num(1)), (a[1], Num(1))])
+    if name == "divide":
+        return mul(1, [(a[0], Num(1)), (a[1], Num(-1))])
+    if name == "pow":
+        return mul(1, [(a[0], a[1])])
+    if name == "square":
+        return mul(1, [(a[0], Num(2))])
+    if name == "reciprocal":
+        return mul(1, [(a[0], Num(-1))])
+    if name == "rsqrt":
+        return mul(1, [(call("sqrt", [a[0]], a[0].sig), Num(-1))])
+    if name in COMPARE:
+        return compare(COMPARE[name], a[0], a[1])
+    if name == "where":
+        return where(a[0], a[1], a[2])
+    if name == "relu_grad":
+        return where(compare(">", a[1], Num(0)), a[0], Num(0))
+    if name == "leaky_relu":
+        return call("leaky_relu", a, sig, [("alpha", number_text(node.attrs.get("alpha", 0.2)))] if node.attrs.get("alpha", 0.2) != 0.2 else [])
+    if all(is_num(e) for e in a) and name in _FOLDABLE:
+        with np.errstate(all="ignore"):
+            return Num(float(_FOLDABLE[name](*[float(e.value) for e in a])))
+    return call(name, a, sig)
+
+
+_SHAPE_ONLY = {"reshape", "expand_dims", "squeeze", "transpose", "matrix_transpose", "broadcast_to", "tile", "reshape_like"}
+_FOLDABLE = {"abs": abs, "sign": np.sign, "maximum": max, "minimum": min}
+
+
+def _unreduce(node: Node, v: Value, sigs) -> Value:
+    like = sigs[node.inputs[1]]
+    axis, keepdims = node.attrs.get("axis"), node.attrs.get("keepdims", False)
+    e = v.expr
+    if axis is not None and not keepdims:
+        rank = node.inputs[1].rank
+        if rank is None:
+            raise FormulaUnavailable("a reduction over an axis of unknown rank")
+        axes = sorted(a % rank for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+        if e.sig != SCALAR or len(axes) < rank:
+            e = materialize(v)
+            for a in axes:
+                e = call("expand_dims", [e], Sig(frozenset([node]), ()), [("axis", str(a))])
+    # the adjoint of a reduction has the reduced shape: broadcast back, it is exactly like's
+    return Value(e, like)
+
+
+def _vjp_getitem(node: Node, values, sigs) -> Expr:
+    """The adjoint of x[i] placed back into zeros shaped like x: exactly gradients' own definition."""
+    t, like = node.inputs[0], node.inputs[1]
+    x = values[like].expr
+    if not isinstance(x, Sym):
+        raise FormulaUnavailable("indexing an unnamed tensor")
+    m = materialize(realize(values[t], values, sigs))
+    index = node.attrs["index"]
+    items = index if isinstance(index, tuple) else (index,)
+    if like.rank == 1 and _static(like.shape) and len(items) == 1 and isinstance(items[0], (int, np.integer)) and m.sig == SCALAR:
+        n = like.shape[0]
+        return mul(1, [(m, Num(1)), (call("one_hot", [Num(int(items[0]) % n), Num(n)], sigs[node]), Num(1))])
+    index = _index_text(index)
+    return raw(f"gradients(reduce_sum(stop_gradient({m.text}) * {x.text}[{index}]), {x.text})[0]", sigs[node])
+
+
+def _index_text(index) -> str:
+    items = index if isinstance(index, tuple) else (index,)
+    out = []
+    for i in items:
+        if isinstance(i, (int, np.integer)):
+            out.append(str(int(i)))
+        elif isinstance(i, slice):
+            parts = ["" if p is None else str(int(p)) for p in (i.start, i.stop, i.step)]
+            out.append(":".join(parts[:2]) + (f":{parts[2]}" if parts[2] else ""))
+        else:
+            raise FormulaUnavailable("an index gradcli cannot print")
+    return ", ".join(out)
+
+
+def _dtype_text(dtype, node: Node) -> str:
+    """`float` for the run's default float, so a formula reads back under --dtype float32 too."""
+    return "float" if np.dtype(dtype) == node.graph.float_dtype else np.dtype(dtype).name
+
+
+def _attr_text(value, node: Node | None = None) -> str:
+    if isinstance(value, np.dtype):
+        return _dtype_text(value, node) if node is not None else value.name
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(_attr_text(v) for v in value) + "]"
+    if isinstance(value, str):
+        return '"' + value + '"'
+    if value is None or isinstance(value, (bool, np.bool_)):
+        return str(bool(value)) if value is not None else "None"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return number_text(value)
+    raise FormulaUnavailable(f"an attribute gradcli cannot print: {value!r}")
+
+
+def _public_call(node: Node, args: list[Expr]) -> Expr:
+    op = node.op
+    if op.lister is not None or op.random:
+        raise FormulaUnavailable(f"{op.name}() cannot be restated")
+    if op.name == "getitem":
+        return Expr(f"{wrap(args[0], ATOM)}[{_index_text(node.attrs['index'])}]", ATOM, _opaque(node))
+    if op.name == "matmul" and not node.attrs.get("transpose_a") and not node.attrs.get("transpose_b"):
+        return Expr(f"{wrap(args[0], MUL)} @ {wrap(args[1], MUL + 1)}", MUL, _opaque(node))
+    positional, kwargs = [], []
+    inputs = iter(args)
+    for p in op.params:
+        if p.kind == "attr":
+            value = node.attrs.get(p.name, p.default)
+            if p.name == "dtype":
+                if value is None or (np.dtype(value) == node.graph.float_dtype and not p.required):
+                    continue
+            elif not p.required and _same(value, p.default):
+                continue
+            if p.required and not kwargs:
+                positional.append(raw(_attr_text(value, node), SCALAR))
+            else:
+                kwargs.append((p.name, _attr_text(value, node)))
+        elif p.kind == "tensors" and p.name == "operands":
+            positional.extend(inputs)
+        elif p.kind == "tensors":
+            items = list(inputs)
+            positional.append(raw("[" + ", ".join(a.text for a in items) + "]", SCALAR))
+        else:
+            a = next(inputs, None)
+            if a is None:
+                continue
+            if kwargs:
+                kwargs.append((p.name, a.text))
+            else:
+                positional.append(a)
+    return call(op.name, positional, _opaque(node), kwargs)
+
+
+def _same(a, b) -> bool:
+    try:
+        return bool(a == b) or (isinstance(a, tuple) and list(a) == b)
+    except Exception:
+        return False
+
+
+def _opaque(node: Node) -> Sig:
+    return Sig(frozenset(), tuple(node.shape)) if _static(node.shape) else Sig(frozenset([node]), ())

@@ -1,7 +1,0 @@
-"""The op registry and every op. Importing this package registers them all."""
-from . import registry
-from . import math, reduce, array  # noqa: F401  (registration happens on import)
-from . import structure, indexing, sums, construct, nn, linalg  # noqa: F401
-from .registry import NAMES, NO_GRADIENT, NOT_DIFFERENTIABLE, OPS, OpDef, get
-
-__all__ = ["NAMES", "NO_GRADIENT", "NOT_DIFFERENTIABLE", "OPS", "OpDef", "get", "registry"]

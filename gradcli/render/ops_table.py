@@ -1,0 +1,63 @@
+"""The op table that `gradcli ops` prints and docs/ops.md holds, read from the registry.
+
+Regenerate docs/ops.md with `GRADCLI_UPDATE_DOCS=1 python -m pytest tests/test_graph_ops.py`
+or `gradcli ops --markdown > docs/ops.md`.
+"""
+from __future__ import annotations
+
+from ..engine.registry import NO_GRADIENT, NOT_DIFFERENTIABLE, OPS
+from ..errors import fail
+
+
+def gradient_text(op) -> str:
+    """The derivative rule in one line, or what happens to a gradient through the op."""
+    if op.grad == NOT_DIFFERENTIABLE and op.lister is None:
+        return "no gradient (None)" + (f": {op.rule}" if op.rule and not op.rule.startswith("no gradient") else "")
+    if op.grad == NO_GRADIENT:
+        return "no gradient rule (error on the path)"
+    return op.rule or "differentiable"
+
+
+def op_rows(names=()) -> list[dict]:
+    """Every public op (no "internal" ones), or the named ones (aliases allowed), as plain dicts."""
+    from ..engine.registry import NAMES
+
+    if names:
+        ops = []
+        for name in names:
+            op = NAMES.get(name)
+            if op is None or "internal" in op.tags:
+                import difflib
+
+                close = difflib.get_close_matches(name, [n for n, o in NAMES.items() if "internal" not in o.tags], n=1)
+                raise fail("E0202", f"unknown op '{name}'", help=[f"did you mean '{close[0]}'?"] if close else ["gradcli ops lists every op"])
+            ops.append(op)
+    else:
+        ops = [op for op in OPS.values() if "internal" not in op.tags]
+    return [{
+        "name": op.name,
+        "signature": op.signature,
+        "doc": op.doc,
+        "gradient": gradient_text(op),
+        "differentiable": op.differentiable,
+        "marker": op.grad if isinstance(op.grad, str) else None,
+        "aliases": list(op.aliases),
+    } for op in ops]
+
+
+def markdown_table(rows=None) -> str:
+    rows = op_rows() if rows is None else rows
+    esc = lambda t: t.replace("|", "\\|")  # noqa: E731
+    out = [
+        "# Ops",
+        "",
+        "Generated from the op registry by `gradcli ops --markdown`; do not edit by hand.",
+        "\"no gradient (None)\": the gradient through the op is None, as TensorFlow registers it.",
+        "\"no gradient rule (error on the path)\": a gradient through it is an error (E0503), as TensorFlow's LookupError.",
+        "",
+        "| op | signature | what it does | derivative | aliases |",
+        "|---|---|---|---|---|",
+    ]
+    for r in rows:
+        out.append(f"| `{r['name']}` | `{esc(r['signature'])}` | {esc(r['doc'])} | {esc(r['gradient'])} | {', '.join(f'`{a}`' for a in r['aliases'])} |")
+    return "\n".join(out) + "\n"
