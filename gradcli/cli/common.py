@@ -58,7 +58,7 @@ def evaluation_options(f):
         click.option("-f", "--feed", "feeds", multiple=True, metavar="NAME=VALUE", callback=_feed_param, shell_complete=complete_feeds, help="A placeholder or variable value: 2, 1,2,3, [[2],[3]] or @file(.npy|.json|.csv|.txt). Repeatable."),
         click.option("--feeds", "feeds_file", metavar="FILE", help="A JSON object of name to value ('-' for stdin); a .jsonl file (or several objects) is a batch."),
         click.option("--fetch", multiple=True, metavar="NAME", shell_complete=complete_names, help="Show these names instead of the script's fetch. Repeatable."),
-        click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float64", show_default=True, help="The default float dtype."),
+        click.option("--dtype", type=click.Choice(["float32", "float64"]), default=None, help="The default float dtype (float64; float32 for a script that imports tensorflow)."),
         click.option("--seed", type=int, default=0, show_default=True, help="Seed for random ops (and check's sampling)."),
         click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True, help="Significant digits in text output."),
         click.option("--max-elements", type=click.IntRange(1), default=100_000_000, show_default=True, help="Refuse any tensor larger than this."),
@@ -148,7 +148,7 @@ class Run:
     def base_doc(self) -> dict:
         from ..render.document import base
 
-        return base(self.command, self.model_name, self.dtype, self.seed)
+        return base(self.command, self.model_name, self.dtype or "float64", self.seed)
 
     def failure(self, error: GradcliError, row: int | None = None) -> int:
         """Report an error as text on stderr, or as a JSON document with ok false."""
@@ -287,7 +287,7 @@ def load_model(run: Run, model_path: str | None, expression: str | None = None, 
             raise fail("E0005", "give a MODEL file or -e EXPR, not both")
         run.model_name = "<expr>"
         shapes = _fed_shapes(rows[0]) if rows is not None and len(rows) == 1 else {}
-        m = M.expression_model(expression, run.dtype, run.max_elements, shapes)
+        m = M.expression_model(expression, run.dtype or "float64", run.max_elements, shapes)
     elif model_path is None:
         raise fail("E0004", "missing MODEL: a .grad file, or - for stdin", help=["e.g. gradcli eval samples/quadratic.grad"])
     elif model_path == "-":
@@ -299,6 +299,7 @@ def load_model(run: Run, model_path: str | None, expression: str | None = None, 
     else:
         run.model_name = model_path
         m = M.load(model_path, run.dtype, run.max_elements)
+    run.dtype = m.dtype.name
     run.mark("parse+build")
     return m
 

@@ -55,6 +55,10 @@ def _eval_once(run, m, feeds, fetch) -> int:
         if getattr(run, "row", None) is not None:
             doc["row"] = run.row
         doc.update(entries_json(result.entries))
+        if m.resolved.outputs:
+            from ..render.document import outputs_json
+
+            doc["outputs"] = outputs_json(m.resolved.outputs)
         doc["expects"] = claims_json(result.claims)
         doc["diagnostics"] = diagnostics_json(result.warnings)
         run.json(doc)

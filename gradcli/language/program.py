@@ -20,6 +20,22 @@ class ListValue:
     span: Span | None = None
     numeric: bool = False
     depth: int = 1
+    kind: str = "list"  # or "tuple" (Python's tuple in pasted code)
+
+
+@dataclass(eq=False)
+class Output:
+    """One thing a script shows: a print() call, a REPL echo, a bare expression's value.
+
+    values: one entry per print() argument (an echo has one): str, Python
+    number/bool/None, ndarray, nested list/tuple/dict of those, or an engine
+    Unconnected (a None gradient with its reason).
+    """
+
+    line: int
+    source: str
+    values: list
+    span: Span
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,8 @@ class Resolved:
     warnings: list = field(default_factory=list)
     stop_nodes: set = field(default_factory=set)  # stop_gradients tensors, held by finite differences
     gradient_calls: list = field(default_factory=list)  # (GradientCall) for check's finite differences
+    outputs: list = field(default_factory=list)  # Output records, in the order the script made them
+    evaluated: bool = False  # the script evaluated tensors while it ran (sess.run, print, a condition)
 
 
 @dataclass(eq=False)
