@@ -3,19 +3,18 @@ and renders exactly as its golden file (fixed width, no colour)."""
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from gradcli.codes import all_examples, markdown
-from gradcli.cli import cli
 from gradcli.codes import exit_code_for
 
-GOLDEN = Path(__file__).resolve().parent / "golden" / "codes"
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "diagnostics.md"
-UPDATE = os.environ.get("GRADCLI_UPDATE_GOLDEN") == "1"
+from click.testing import CliRunner
+
+from gradcli.cli import cli
+from conftest import GOLDEN, ROOT, UPDATE_GOLDEN, golden
+
+DOCS = ROOT / "docs" / "diagnostics.md"
 # codes no input can trigger on purpose: a bug of ours, and Python's own recursion limit
 UNTRIGGERABLE = {"E0099", "E0316"}
 EXAMPLES = [e for e in all_examples() if e.code not in UNTRIGGERABLE]
@@ -39,7 +38,10 @@ def _run(example, tmp_path, monkeypatch, as_json, final_newline=None):
         args.append("--json")
     if not as_json and "--json" in args:
         args.remove("--json")
-    return CliRunner().invoke(cli, args, prog_name="gradcli", catch_exceptions=False), args
+    # prog_name: Click's usage errors name the program as a shell user sees it
+    result = CliRunner().invoke(cli, args, prog_name="gradcli", catch_exceptions=False)
+    assert "Traceback" not in result.output
+    return result, args
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.code for e in EXAMPLES])
@@ -58,11 +60,7 @@ def test_example_renders_as_golden(example, tmp_path, monkeypatch):
     rendered = result.output  # what a terminal shows: stdout, then the diagnostics on stderr
     assert "Traceback" not in rendered
     assert rendered == result.stdout + result.stderr  # the docs can show it in that order
-    golden = GOLDEN / f"{example.code}.txt"
-    if UPDATE:
-        GOLDEN.mkdir(parents=True, exist_ok=True)
-        golden.write_text(rendered)
-    assert rendered == golden.read_text()
+    golden(f"codes/{example.code}.txt", rendered)
 
 
 @pytest.mark.parametrize("example", [e for e in EXAMPLES if e.model], ids=[e.code for e in EXAMPLES if e.model])
@@ -87,24 +85,25 @@ def test_every_command_is_quoted_for_a_shell():
 def test_every_code_in_the_source_is_catalogued():
     import re
 
-    root = Path(__file__).resolve().parent.parent / "gradcli"
+    root = ROOT / "gradcli"
     used = set()
     for path in root.rglob("*.py"):
         used |= set(re.findall(r'"([EW]0\d{3})"', path.read_text()))
+    assert used, f"no codes found under {root}"
     catalogued = {e.code for e in all_examples()}
     assert used - catalogued == set(), "codes used but not documented"
 
 
 def test_docs_are_generated_from_the_catalogue():
-    renderings = {p.stem: p.read_text() for p in GOLDEN.glob("*.txt")}
+    renderings = {p.stem: p.read_text() for p in (GOLDEN / "codes").glob("*.txt")}
     text = markdown(renderings)
-    if UPDATE:
+    if UPDATE_GOLDEN:
         DOCS.parent.mkdir(exist_ok=True)
         DOCS.write_text(text)
     assert DOCS.read_text() == text
 
 
 def test_readme_lists_every_code():
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text()
     missing = [e.code for e in all_examples() if e.code not in readme]
     assert not missing
