@@ -18,7 +18,8 @@ DOCS = Path(__file__).resolve().parent.parent / "docs" / "diagnostics.md"
 UPDATE = os.environ.get("GRADCLI_UPDATE_GOLDEN") == "1"
 # codes no input can trigger on purpose: a bug of ours, and Python's own recursion limit
 UNTRIGGERABLE = {"E0099", "E0316"}
-EXAMPLES = [e for e in all_examples() if e.code not in UNTRIGGERABLE]
+# an example marked pending needs syntax that is still being built (codes.py says which)
+EXAMPLES = [e for e in all_examples() if e.code not in UNTRIGGERABLE and not e.pending]
 
 
 def _run(example, tmp_path, monkeypatch, as_json):
