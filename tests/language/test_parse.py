@@ -6,7 +6,6 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,7 +16,7 @@ from gradcli.language.parse import CODES, KEYWORDS, decode_source, grammar_text,
 from gradcli.errors import Diagnostic, ParseError
 from gradcli.source import Source
 
-REPO = Path(__file__).resolve().parent.parent
+from conftest import ROOT as REPO
 
 
 def program(text: str) -> ast.Program:
@@ -395,7 +394,8 @@ ERRORS = [
     ("y = f(x, (2 + 3)\n", "E0102", "unclosed '('", (1, 6, 1, 7)),
     ("y = f(a, b\nz = 3\n", "E0102", "unclosed '('", (1, 6, 1, 7)),
     ("y = [1,\n", "E0102", "unclosed '['", (1, 5, 1, 6)),
-    ("y = x +\n", "E0103", "missing operand after '+', found end of line", (1, 7, 1, 8)),
+    ("y = x +\n", "E0103", "missing operand after '+', found end of input", (1, 7, 1, 8)),
+    ("y = x +\nz = 1\n", "E0103", "missing operand after '+', found end of line", (1, 7, 1, 8)),
     ("y = x +", "E0103", "missing operand after '+', found end of input", (1, 7, 1, 8)),
     ("y = * 2\n", "E0103", "missing operand before '*'", (1, 5, 1, 6)),
     ("y = f(2 **)\n", "E0103", "missing operand after '**', found ')'", (1, 9, 1, 11)),
@@ -413,8 +413,10 @@ ERRORS = [
     ("α = 1\n", "E0106", "invalid character 'α' (U+03B1)", (1, 1, 1, 2)),
     ("y = x\x00\n", "E0106", "invalid character U+0000", (1, 6, 1, 7)),
     ("var x =", "E0107", "unexpected end of input", (1, 8, 1, 8)),
-    ("var x =\n", "E0107", "unexpected end of line", (1, 8, 1, 8)),
-    ("fetch  # nothing\n", "E0107", "unexpected end of line", (1, 17, 1, 17)),
+    ("var x =\n", "E0107", "unexpected end of input", (1, 8, 1, 8)),  # a final newline changes nothing
+    ("var x =\ny = 2\n", "E0107", "unexpected end of line", (1, 8, 1, 8)),
+    ("fetch  # nothing\n", "E0107", "unexpected end of input", (1, 6, 1, 6)),
+    ("fetch  # nothing\ny = 2\n", "E0107", "unexpected end of line", (1, 17, 1, 17)),
     ("placeholder x: 'float32\n", "E0109", "unterminated string", (1, 16, 1, 24)),
     ('y = f("abc)\n', "E0109", "unterminated string", (1, 7, 1, 12)),
     ("expect a < b < c\n", "E0110", "comparisons cannot be chained", (1, 14, 1, 15)),
