@@ -15,7 +15,8 @@ from conftest import GOLDEN, ROOT, UPDATE_GOLDEN, golden, invoke
 DOCS = ROOT / "docs" / "diagnostics.md"
 # codes no input can trigger on purpose: a bug of ours, and Python's own recursion limit
 UNTRIGGERABLE = {"E0099", "E0316"}
-EXAMPLES = [e for e in all_examples() if e.code not in UNTRIGGERABLE]
+# an example marked pending needs syntax that is still being built (codes.py says which)
+EXAMPLES = [e for e in all_examples() if e.code not in UNTRIGGERABLE and not e.pending]
 
 
 def _run(example, tmp_path, monkeypatch, as_json):
