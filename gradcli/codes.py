@@ -55,7 +55,7 @@ def _e(code, title, model=None, *args, exit: ExitCode, files=None, pending=""):
 
 EXAMPLES = [
     # E00xx: usage and files
-    _e("E0001", "usage error (an unknown option, a missing argument)", None, "eval", "--bogus", "--json", exit=USAGE),
+    _e("E0001", "usage error (an unknown option, a missing argument)", None, "eval", "--bogus", exit=USAGE),
     _e("E0002", "the model file cannot be read", None, "eval", "missing.grad", exit=CANNOT_READ),
     _e("E0003", "a feed file cannot be read", "placeholder x\ny = x * 2\n", "eval", "{model}", "--feed", "x=@missing.npy", exit=CANNOT_READ),
     _e("E0004", "no model given (or stdin is a terminal)", None, "eval", exit=USAGE),
@@ -227,14 +227,46 @@ def update_readme(text: str) -> str:
     return text
 
 
+def command_line(example: Example) -> str:
+    """The example's command as a shell would take it (quoted where needed)."""
+    import shlex
+
+    return shlex.join(["gradcli", *(a.replace("{model}", "model.grad") for a in example.args)])
+
+
+def _printf_command(data: bytes, name: str) -> str:
+    """A POSIX printf that writes `data` (bytes no editor can show) to `name`."""
+    out = []
+    for byte in data:
+        char = chr(byte)
+        if char == "\n":
+            out.append("\\n")
+        elif 32 <= byte < 127 and char not in "\\%'":
+            out.append(char)
+        else:
+            out.append(f"\\{byte:03o}")
+    return f"printf '{''.join(out)}' > {name}"
+
+
 def markdown(renderings: dict[str, str]) -> str:
-    """docs/diagnostics.md: the tables, then each code's example and rendering."""
+    """docs/diagnostics.md: the tables, then each code's example: its files, command and output.
+
+    `renderings` maps a code to what its command prints on a terminal (stdout,
+    then stderr), as in tests/golden/codes/. A file block's info string names
+    the file (`file=model.grad`), so the docs tests can write it and run the
+    command exactly as shown.
+    """
     lines = [
         "# Diagnostics",
         "",
         "Every error and warning gradcli reports, with its stable code. Generated from",
         "`gradcli/codes.py` and the golden renderings in `tests/golden/codes/`",
         "(`python -m gradcli.codes > docs/diagnostics.md`); a test keeps it in sync.",
+        "",
+        "Each example is a model file (`model.grad`, and any other file it needs) and a",
+        "command: write the files into an empty directory and paste the command into a",
+        "shell to see exactly the output shown (what a terminal shows: stdout, then the",
+        "diagnostics on stderr). The tests do just that for every example.",
         "",
         *exit_table(),
         "",
@@ -245,12 +277,21 @@ def markdown(renderings: dict[str, str]) -> str:
     lines += [f"| [{e.code}](#{e.code.lower()}) | {e.title} | {int(e.exit)} |" for e in examples]
     for e in examples:
         lines += ["", f"## {e.code}", "", e.title[:1].upper() + e.title[1:] + f". Exit status {int(e.exit)}."]
-        if e.model is not None:
-            lines += ["", "```", e.model.rstrip("\n").encode("utf-8", "surrogateescape").decode("utf-8", "replace"), "```"]
         rendered = renderings.get(e.code)
+        shell = []
+        if e.model is not None:
+            data = e.model.encode("utf-8", "surrogateescape")
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:  # invalid UTF-8 on purpose (E0108): written by printf
+                shell.append(_printf_command(data, "model.grad"))
+            else:
+                lines += ["", "`model.grad`:", "", "```grad file=model.grad", text.rstrip("\n"), "```"]
+        for name, text in e.files.items():
+            kind = "json" if name.endswith((".json", ".jsonl")) else "text"
+            lines += ["", f"`{name}`:", "", f"```{kind} file={name}", text.rstrip("\n"), "```"]
         if rendered:
-            command = " ".join(a.replace("{model}", "model.grad") for a in e.args)
-            lines += ["", "```", f"$ gradcli {command}", rendered.rstrip("\n"), "```"]
+            lines += ["", "```console", *(f"$ {c}" for c in shell), f"$ {command_line(e)}", rendered.rstrip("\n"), "```"]
     return "\n".join(lines) + "\n"
 
 
