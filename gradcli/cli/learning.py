@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from ..codes import ExitCode
 from ..errors import fail
 from .common import default_xs, default_ys, evaluation_options, feed_rows, guarded, json_option, load_model, seed_values
 
@@ -108,7 +109,7 @@ def check_command(run, model, expression, claims, xs, points, sample, hold, rtol
         run.lines(report_lines(report, precision, run.model_name, ranges))
     run.warn(report.warnings)
     run.timings()
-    return 0 if report.ok else 1
+    return ExitCode.OK if report.ok else ExitCode.CHECK_FAILED
 
 
 
