@@ -49,7 +49,7 @@ _CHARACTER_HELP = {
 
 def _diagnose(error, source: Source) -> Diagnostic:
     """The one diagnostic for a Lark exception."""
-    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
+    from ._lark_standalone import UnexpectedCharacters, UnexpectedToken
 
     if isinstance(error, UnexpectedCharacters):
         diagnostic = _bad_character(error.pos_in_stream, source)
