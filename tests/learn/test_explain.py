@@ -2,13 +2,10 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).parent))
-from learn_util import ROOT, golden, invoke  # noqa: E402
+from conftest import ROOT, golden, invoke_at_root as invoke  # noqa: E402
 
 import gradcli  # noqa: E402
 from gradcli.learn.explain import explain_model  # noqa: E402
@@ -18,21 +15,21 @@ def test_scalar_expression_golden():
     result = invoke("explain", "-e", "x**2 + x - 1", "--wrt", "x", "--feed", "x=2")
     assert result.exit_code == 0, result.output
     assert "∂expr/∂x = 1 + 4 = 5   (two paths" in result.stdout
-    golden("explain_scalar.txt", result.stdout)
+    golden("learn/explain_scalar.txt", result.stdout)
 
 
 def test_fan_out_sample_golden():
     result = invoke("explain", "samples/explain.grad", "--of", "y", "--wrt", "x")
     assert result.exit_code == 0, result.output
     assert "three paths" in result.stdout
-    golden("explain_fanout.txt", result.stdout)
+    golden("learn/explain_fanout.txt", result.stdout)
 
 
 def test_tensor_model_golden():
     result = invoke("explain", "samples/linear.grad", "--of", "cost", "--wrt", "W", "--wrt", "b", "--feed", "X=[[2],[3]]", "--feed", "Y=[[3],[2]]")
     assert result.exit_code == 0, result.output
     assert "∂cost/∂W = 12.3762" in result.stdout
-    golden("explain_tensor.txt", result.stdout)
+    golden("learn/explain_tensor.txt", result.stdout)
 
 
 def test_none_gradient_shows_its_reason():

@@ -8,13 +8,11 @@ import math
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 import gradcli
-from gradcli.cli import cli
 from gradcli.errors import GradcliError
 
-from conftest import conformance_cases
+from conftest import conformance_cases, invoke, strict_json
 
 CASES = conformance_cases()
 
@@ -32,13 +30,6 @@ def close(a, b, rtol=1e-5, atol=1e-7) -> bool:
     return abs(a - b) <= atol + rtol * abs(b)
 
 
-def _strict(text):
-    def refuse(name):
-        raise ValueError(f"bare {name} in JSON")
-
-    return json.loads(text, parse_constant=refuse)
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_case_through_cli(case, tmp_path):
     path = tmp_path / "m.grad"
@@ -46,9 +37,8 @@ def test_case_through_cli(case, tmp_path):
     args = ["eval", str(path), "--json"]
     for name, value in case.get("feeds", {}).items():
         args += ["--feed", f"{name}={json.dumps(value)}"]
-    result = CliRunner().invoke(cli, args)
-    assert "Traceback" not in result.stdout + result.stderr
-    doc = _strict(result.stdout)
+    result = invoke(*args)
+    doc = strict_json(result.stdout)
     if "exit" in case:
         codes = [d["code"] for d in doc["diagnostics"]]
         assert result.exit_code == case["exit"], result.stderr
@@ -102,9 +92,9 @@ def test_case_in_float32(case, tmp_path):
     args = ["eval", str(path), "--json", "--dtype", "float32"]
     for name, value in case.get("feeds", {}).items():
         args += ["--feed", f"{name}={json.dumps(value)}"]
-    result = CliRunner().invoke(cli, args)
+    result = invoke(*args)
     assert result.exit_code == 0, result.stdout
-    doc = _strict(result.stdout)
+    doc = strict_json(result.stdout)
     assert "float64" not in json.dumps(doc["dtypes"])
     for name, want in case["expect"].items():
         assert close(doc["values"][name], want, rtol=1e-4, atol=1e-5), (name, doc["values"][name], want)

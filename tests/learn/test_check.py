@@ -7,18 +7,15 @@ import json
 import gradcli
 import gradcli.engine.graph
 from gradcli.engine.registry import OPS
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from learn_util import ROOT, golden, invoke  # noqa: E402
+from conftest import ROOT, golden, invoke_at_root as invoke  # noqa: E402
 
 
 def test_homework_passes_and_every_gradient_agrees():
     result = invoke("check", "samples/homework.grad")
     assert result.exit_code == 0, result.output
     assert "W0602" not in result.stderr
-    golden("check_pass.txt", result.stdout)
+    golden("learn/check_pass.txt", result.stdout)
 
 
 def test_claim_true_only_at_the_fed_point_fails_with_a_counterexample():
@@ -26,7 +23,7 @@ def test_claim_true_only_at_the_fed_point_fails_with_a_counterexample():
     assert result.exit_code == 1
     assert "holds at the fed point, but not elsewhere" in result.stdout
     assert "counterexample" in result.stdout
-    golden("check_fail_elsewhere.txt", result.stdout)
+    golden("learn/check_fail_elsewhere.txt", result.stdout)
 
 
 def test_claim_false_at_the_fed_point_fails():

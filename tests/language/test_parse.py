@@ -6,7 +6,6 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,7 +16,7 @@ from gradcli.language.parse import CODES, KEYWORDS, decode_source, grammar_text,
 from gradcli.errors import Diagnostic, ParseError
 from gradcli.source import Source
 
-REPO = Path(__file__).resolve().parent.parent
+from conftest import ROOT as REPO
 
 
 def program(text: str) -> ast.Program:

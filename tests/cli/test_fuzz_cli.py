@@ -8,14 +8,11 @@ strings. Hostile inputs (huge, deep, binary) are tested one by one below.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from gradcli.cli import cli
+from conftest import DATA, invoke, json_lines, strict_json
 
-DATA = Path(__file__).resolve().parent / "data"
 SEEDS = [json.loads(line) for line in (DATA / "fuzz_models.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 DOCUMENTED = {0, 1, 2, 65, 66}
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], database=None)
@@ -33,12 +30,7 @@ TOKENS = [
 
 
 def run(args, input=None):
-    result = CliRunner().invoke(cli, args, input=input)
-    return result
-
-
-def _no_constants(name):
-    raise ValueError(f"bare {name} in JSON")
+    return invoke(*args, input=input, allow_traceback=True)  # assert_well_behaved says why
 
 
 def assert_well_behaved(result, json_mode=True):
@@ -46,9 +38,7 @@ def assert_well_behaved(result, json_mode=True):
     assert "Traceback" not in out and "Traceback" not in err, err[-3000:]
     assert result.exit_code in DOCUMENTED, (result.exit_code, err[-3000:], repr(result.exception))
     if json_mode:
-        lines = [line for line in out.split("\n") if line.strip()]
-        assert len(lines) == 1, out[:2000]
-        doc = json.loads(lines[0], parse_constant=_no_constants)
+        doc = strict_json(out)
         assert doc["ok"] is (result.exit_code == 0)
         assert isinstance(doc["diagnostics"], list)
         return doc
@@ -178,7 +168,7 @@ def test_random_feed_batches(rows):
     out, err = result.stdout, result.stderr
     assert "Traceback" not in out and "Traceback" not in err, err[-3000:]
     assert result.exit_code in DOCUMENTED
-    docs = [json.loads(line, parse_constant=_no_constants) for line in out.split("\n") if line.strip()]
+    docs = json_lines(out)
     assert docs, err
     if len(docs) > 1:
         assert [d["row"] for d in docs] == list(range(len(docs)))

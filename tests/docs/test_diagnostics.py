@@ -3,19 +3,15 @@ and renders exactly as its golden file (fixed width, no colour)."""
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from gradcli.codes import all_examples, markdown
-from gradcli.cli import cli
 from gradcli.codes import exit_code_for
 
-GOLDEN = Path(__file__).resolve().parent / "golden" / "codes"
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "diagnostics.md"
-UPDATE = os.environ.get("GRADCLI_UPDATE_GOLDEN") == "1"
+from conftest import GOLDEN, ROOT, UPDATE_GOLDEN, golden, invoke
+
+DOCS = ROOT / "docs" / "diagnostics.md"
 # codes no input can trigger on purpose: a bug of ours, and Python's own recursion limit
 UNTRIGGERABLE = {"E0099", "E0316"}
 EXAMPLES = [e for e in all_examples() if e.code not in UNTRIGGERABLE]
@@ -35,7 +31,7 @@ def _run(example, tmp_path, monkeypatch, as_json):
         args.append("--json")
     if not as_json and "--json" in args:
         args.remove("--json")
-    return CliRunner().invoke(cli, args, catch_exceptions=False), args
+    return invoke(*args, catch_exceptions=False), args
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.code for e in EXAMPLES])
@@ -53,34 +49,31 @@ def test_example_renders_as_golden(example, tmp_path, monkeypatch):
     result, _ = _run(example, tmp_path, monkeypatch, as_json=False)
     rendered = result.stderr
     assert "Traceback" not in rendered
-    golden = GOLDEN / f"{example.code}.txt"
-    if UPDATE:
-        GOLDEN.mkdir(parents=True, exist_ok=True)
-        golden.write_text(rendered)
-    assert rendered == golden.read_text()
+    golden(f"codes/{example.code}.txt", rendered)
 
 
 def test_every_code_in_the_source_is_catalogued():
     import re
 
-    root = Path(__file__).resolve().parent.parent / "gradcli"
+    root = ROOT / "gradcli"
     used = set()
     for path in root.rglob("*.py"):
         used |= set(re.findall(r'"([EW]0\d{3})"', path.read_text()))
+    assert used, f"no codes found under {root}"
     catalogued = {e.code for e in all_examples()}
     assert used - catalogued == set(), "codes used but not documented"
 
 
 def test_docs_are_generated_from_the_catalogue():
-    renderings = {p.stem: p.read_text() for p in GOLDEN.glob("*.txt")}
+    renderings = {p.stem: p.read_text() for p in (GOLDEN / "codes").glob("*.txt")}
     text = markdown(renderings)
-    if UPDATE:
+    if UPDATE_GOLDEN:
         DOCS.parent.mkdir(exist_ok=True)
         DOCS.write_text(text)
     assert DOCS.read_text() == text
 
 
 def test_readme_lists_every_code():
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text()
     missing = [e.code for e in all_examples() if e.code not in readme]
     assert not missing

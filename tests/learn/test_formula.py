@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
-
-from gradcli.cli import cli
+from conftest import invoke
 from gradcli.learn.formula import formula
 from gradcli.model import expression_model, loads
 
@@ -147,12 +145,11 @@ def test_deep_nesting_gives_a_formula_or_none_without_recursion_error():
 
 
 def test_cli_grad_formula_reads_back():
-    runner = CliRunner()
-    result = runner.invoke(cli, ["grad", "-e", "x**2 + x - 1", "--wrt", "x", "--feed", "x=2", "--formula", "--json"])
+    result = invoke(*["grad", "-e", "x**2 + x - 1", "--wrt", "x", "--feed", "x=2", "--formula", "--json"])
     assert result.exit_code == 0, result.output
     import json
 
     doc = json.loads(result.stdout)
     assert doc["formulas"] == {"x": "2*x + 1"}
-    again = runner.invoke(cli, ["eval", "-e", doc["formulas"]["x"], "--feed", "x=2", "--json"])
+    again = invoke(*["eval", "-e", doc["formulas"]["x"], "--feed", "x=2", "--json"])
     assert json.loads(again.stdout)["values"]["expr"] == doc["gradients"]["x"]

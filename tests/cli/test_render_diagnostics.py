@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -15,9 +13,7 @@ from gradcli.render.diagnostics import diagnostic_to_json, display_width, render
 from gradcli.errors import Diagnostic, ParseError
 from gradcli.source import Label, Source
 
-REPO = Path(__file__).resolve().parent.parent
-GOLDEN = Path(__file__).resolve().parent / "golden" / "diagnostics"
-UPDATE = os.environ.get("GRADCLI_UPDATE_GOLDEN") == "1"
+from conftest import ROOT as REPO, golden
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -185,28 +181,24 @@ def test_the_renderer_does_not_import_rich_or_lark():
 
 
 # --- golden files: the rendering of every syntax error code -------------------
+# The same files as the CLI's renderings (tests/golden/codes/, tests/docs/test_diagnostics.py):
+# the example is named model.grad in both, so one golden file serves both paths.
 
 
 def _example_diagnostic(code: str) -> Diagnostic:
     _, example = CODES[code]
     with pytest.raises(ParseError) as caught:
         if code == "E0108":
-            decode_source(example.encode("utf-8", "surrogateescape"), "example.grad")
+            decode_source(example.encode("utf-8", "surrogateescape"), "model.grad")
         else:
-            parse(Source("example.grad", example))
+            parse(Source("model.grad", example))
     return caught.value.diagnostics[0]
 
 
 @pytest.mark.parametrize("code", sorted(CODES))
 def test_golden_rendering(code):
     """Regenerate with GRADCLI_UPDATE_GOLDEN=1 after a deliberate change, and review the diff."""
-    rendered = render_text(_example_diagnostic(code)) + "\n"
-    path = GOLDEN / f"{code}.txt"
-    if UPDATE:
-        GOLDEN.mkdir(parents=True, exist_ok=True)
-        path.write_text(rendered, encoding="utf-8")
-    assert path.exists(), f"missing {path}: run with GRADCLI_UPDATE_GOLDEN=1"
-    assert rendered == path.read_text(encoding="utf-8")
+    golden(f"codes/{code}.txt", render_text(_example_diagnostic(code)) + "\n")
 
 
 def test_a_very_long_line_is_cut_around_its_marks():

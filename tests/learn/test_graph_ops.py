@@ -6,13 +6,10 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from learn_util import ROOT, golden, invoke  # noqa: E402
+from conftest import ROOT, golden, invoke_at_root as invoke  # noqa: E402
 
 from gradcli.render.ops_table import markdown_table, op_rows  # noqa: E402
 from gradcli.engine.registry import OPS  # noqa: E402
@@ -24,14 +21,14 @@ def test_tree_golden_with_values_and_adjoints():
     result = invoke("graph", *LINEAR, "--of", "cost")
     assert result.exit_code == 0, result.output
     assert "(adjoint 12.3762)" in result.stdout  # W's adjoint is dcost/dW
-    golden("graph_tree.txt", result.stdout)
+    golden("learn/graph_tree.txt", result.stdout)
 
 
 def test_tree_prints_shared_nodes_once():
     result = invoke("graph", "samples/explain.grad", "--of", "y")
     assert result.exit_code == 0, result.output
     assert result.stdout.count("── t  [multiply]") == 1 and result.stdout.count("shown above") == 2
-    golden("graph_shared.txt", result.stdout)
+    golden("learn/graph_shared.txt", result.stdout)
 
 
 def test_tree_without_feeds_shows_structure():
@@ -120,4 +117,4 @@ def test_docs_ops_md_is_up_to_date():
     text = markdown_table(op_rows())
     if os.environ.get("GRADCLI_UPDATE_DOCS"):
         path.write_text(text, encoding="utf-8")
-    assert path.read_text(encoding="utf-8") == text, "docs/ops.md is stale: GRADCLI_UPDATE_DOCS=1 python -m pytest tests/test_graph_ops.py"
+    assert path.read_text(encoding="utf-8") == text, "docs/ops.md is stale: GRADCLI_UPDATE_DOCS=1 python -m pytest tests/learn/test_graph_ops.py"
