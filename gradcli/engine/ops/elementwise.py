@@ -319,8 +319,9 @@ binary("multiply(x, y)", np.multiply, lambda g, a, b, y: (g * b, g * a), "∂(a*
 binary(
     "divide(x, y)",
     _true_divide,
-    # TensorFlow's form (-a/b)/b: b*b would square b again at each order of derivative
-    lambda g, a, b, y: (g / b, g * ((-a / b) / b)),
+    # TensorFlow's form (-a/b)/b, with a/b the output itself: b*b would square b again at
+    # each order of derivative (the third derivative of 1/x at 1e50 lost its sign)
+    lambda g, a, b, y: (g / b, g * (-y / b)),
     "∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = -a/b²",
     "true division a / b (the / operator)",
     aliases=("div", "truediv", "true_divide"),

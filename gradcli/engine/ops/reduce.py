@@ -160,7 +160,13 @@ def _logsumexp(x, axis=None, keepdims=False):
 
 
 reduction("reduce_sum", np.sum, _sum_grad, "∂sum(x)/∂x = 1 for every element", "sum of elements", aliases=("sum",))
-reduction("reduce_mean", np.mean, _mean_grad, "∂mean(x)/∂x = 1/n for every element", "mean of elements", aliases=("mean",), floats=True)
+def _mean(x, axis=None, keepdims=False):
+    # sum / count: NaN for an empty reduction (as TensorFlow), without NumPy's warning
+    count = x.size if axis is None else int(np.prod([x.shape[a] for a in axis], dtype=np.int64))
+    return np.sum(x, axis=axis, keepdims=keepdims) / np.asarray(count, x.dtype if x.dtype.kind == "f" else np.float64)
+
+
+reduction("reduce_mean", _mean, _mean_grad, "∂mean(x)/∂x = 1/n for every element", "mean of elements", aliases=("mean",), floats=True)
 reduction("reduce_max", _extreme(np.max, -np.inf), _extreme_grad, "∂max(x)/∂x = 1 at the maximum (split evenly among ties)", "largest element", aliases=("max", "amax"))
 reduction("reduce_min", _extreme(np.min, np.inf), _extreme_grad, "∂min(x)/∂x = 1 at the minimum (split evenly among ties)", "smallest element", aliases=("min", "amin"))
 reduction("reduce_prod", np.prod, _prod_grad, "∂prod(x)/∂xᵢ = product of the other elements", "product of elements", aliases=("prod",))
