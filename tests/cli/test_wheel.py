@@ -67,7 +67,7 @@ def venv(wheel, tmp_path_factory) -> Path:
 
 def _clean_env(tmp: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "NO_COLOR", "FORCE_COLOR", "VIRTUAL_ENV")}
-    env["XDG_CACHE_HOME"] = str(tmp / "cache")  # no grammar tables cached by another install
+    env["XDG_CACHE_HOME"] = str(tmp / "cache")  # gradcli must write nothing there
     return env
 
 
@@ -76,6 +76,7 @@ def test_the_wheel_holds_the_grammar(wheel):
         names = z.namelist()
     assert "gradcli/grammar/gradcli.lark" in names
     assert "gradcli/cli/__init__.py" in names
+    assert "gradcli/language/_lark_standalone.py" in names  # the parser with its tables
     assert any(n.endswith("entry_points.txt") for n in names)
     assert not any(n.startswith("tests/") or n.startswith("grammar/") for n in names)
 
@@ -87,9 +88,9 @@ def test_installed_wheel_runs_from_another_directory(venv, tmp_path):
     out = _run([str(gradcli), "eval", "quadratic.grad"], cwd=tmp_path, env=env)
     assert out.stdout == "y        float64  5\ngrad[0]  float64  5  ∂y/∂x\n"
     assert out.stderr == ""
-    # a second run reads the cached tables
     again = _run([str(gradcli), "eval", "quadratic.grad", "--json"], cwd=tmp_path, env=env)
     assert '"grad": [5.0]' in again.stdout
+    assert not (tmp_path / "cache").exists()  # the tables ship inside the package: nothing is cached
 
 
 def test_installed_wheel_is_the_one_imported(venv, tmp_path):

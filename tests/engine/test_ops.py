@@ -130,6 +130,8 @@ CASES = {
 
 # Ops the menu does not differentiate, with the reason and the test that covers them.
 NOT_IN_MENU = {
+    "custom_gradient": "internal: its gradient is the user's function (tests/engine/test_tape.py)",
+    "jacobian_rows": "internal: jacobians with run-time sizes (tests/engine/test_tape.py)",
     "sum_to": "internal: reached by the second derivatives of broadcasting binary ops",
     "sum_to_like": "internal: unbroadcast with unknown shapes (test_unknown_shapes)",
     "unreduce": "internal: reductions with unknown shapes (test_unknown_shapes)",
