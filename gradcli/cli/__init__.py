@@ -13,6 +13,7 @@ import sys
 import click
 
 from .. import __version__
+from ..codes import ExitCode
 
 # command name -> "module:attribute", imported only when the command is used
 COMMANDS = {
@@ -61,8 +62,8 @@ class LazyGroup(click.Group):
             sys.exit(usage_failure(e, args))
         except (click.exceptions.Abort, KeyboardInterrupt):
             click.echo("interrupted", err=True)
-            sys.exit(130)
-        sys.exit(code if isinstance(code, int) else 0)
+            sys.exit(ExitCode.INTERRUPTED)
+        sys.exit(code if isinstance(code, int) else ExitCode.OK)
 
     def resolve_command(self, ctx, args):
         name = args[0] if args else None
