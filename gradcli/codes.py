@@ -20,6 +20,7 @@ class ExitCode:
     CANNOT_READ = 66
     INTERNAL = 70
     INTERRUPTED = 130
+    CLOSED_PIPE = 141  # 128 + SIGPIPE: the reader of stdout went away (`| head -1`)
 
 
 # Codes whose exit status is not decided by their family (see exit_code_for).
@@ -27,6 +28,7 @@ CANNOT_READ_CODES = {"E0002", "E0003"}
 
 
 INTERNAL_CODE = "E0099"
+INTERRUPTED_CODE = "E0098"
 
 
 def exit_code_for(code: str) -> int:
@@ -34,6 +36,8 @@ def exit_code_for(code: str) -> int:
         return ExitCode.CANNOT_READ
     if code == INTERNAL_CODE:
         return ExitCode.INTERNAL
+    if code == INTERRUPTED_CODE:
+        return ExitCode.INTERRUPTED
     if code.startswith("W"):
         return ExitCode.OK
     family = code[:3]
@@ -69,6 +73,7 @@ EXAMPLES = [
     _e("E0009", "--grad-ys names something that is not a y", "var x = 1.0\ny = x * x\n", "grad", "{model}", "--of", "y", "--grad-ys", "x=2"),
     _e("E0010", "check, explain or graph given a batch of feeds", "placeholder x\ny = x * x\n", "check", "{model}", "--feeds", "rows.jsonl", files={"rows.jsonl": '{"x": 1}\n{"x": 2}\n'}),
     _e("E0011", "a bad --sample range", "placeholder x\ny = x * x\nexpect y == x ** 2\n", "check", "{model}", "--sample", "x=3:1"),
+    _e("E0098", "interrupted (Ctrl-C; exit 130, and with --json still one document)", None),
     _e("E0099", "internal error (a bug in gradcli; exit 70)", None),
 ]
 
@@ -136,6 +141,8 @@ EXAMPLES += [
     _e("E0404", "a feed for a name that is not an input", "placeholder X: float[2]\ny = X * 2\n", "eval", "{model}", "--feed", "x=1,2"),
     _e("E0405", "a feed that is not NAME=VALUE", "placeholder x\ny = x\n", "eval", "{model}", "--feed", "x"),
     _e("E0406", "a feed value that is not numbers", "placeholder x\ny = x\n", "eval", "{model}", "--feed", "x=[1, 2"),
+    _e("E0407", "a fed integer outside its dtype's range (it would wrap)", "placeholder n: int32\ny = n * 2\n", "eval", "{model}", "--feed", "n=4294967297"),
+    _e("E0408", "a fed value over --max-elements (a .npy is refused from its header)", "placeholder x\ny = reduce_sum(x)\n", "eval", "{model}", "--feed", "x=1,2,3,4", "--max-elements", "3"),
     # E05xx: gradients
     _e("E0501", "grad_ys of the wrong length", "var x = 3.0\ng = gradients([x*x, 2*x], x, grad_ys=[1.0])\n"),
     _e("E0502", "a seed of the wrong shape", "var x = [1.0, 2.0, 3.0]\ny = x*x\ng = gradients(y, x, grad_ys=[[1.0, 2.0]])\n"),

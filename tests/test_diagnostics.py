@@ -16,8 +16,8 @@ from gradcli.codes import exit_code_for
 GOLDEN = Path(__file__).resolve().parent / "golden" / "codes"
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "diagnostics.md"
 UPDATE = os.environ.get("GRADCLI_UPDATE_GOLDEN") == "1"
-# codes no input can trigger on purpose: a bug of ours, and Python's own recursion limit
-UNTRIGGERABLE = {"E0099", "E0316"}
+# codes no input can trigger on purpose: a Ctrl-C, a bug of ours, and Python's own recursion limit
+UNTRIGGERABLE = {"E0098", "E0099", "E0316"}
 EXAMPLES = [e for e in all_examples() if e.code not in UNTRIGGERABLE]
 
 
