@@ -54,15 +54,16 @@ class Example:
     model: str | None = None  # the .grad text, run as MODEL (None: no model file)
     args: tuple = ("eval",)  # the command line; "{model}" stands for the model file
     files: dict = field(default_factory=dict)  # extra files the example needs (name -> text)
+    pending: str = ""  # why the example cannot run yet (its syntax is still being built); tests skip it
 
 
-def _e(code, title, model=None, *args, files=None):
-    return Example(code, title, model, tuple(args) or ("eval", "{model}"), files or {})
+def _e(code, title, model=None, *args, files=None, pending=""):
+    return Example(code, title, model, tuple(args) or ("eval", "{model}"), files or {}, pending)
 
 
 EXAMPLES = [
     # E00xx: usage and files
-    _e("E0001", "usage error (an unknown option, a missing argument)", None, "eval", "--bogus", "--json"),
+    _e("E0001", "usage error (an unknown option, a missing argument)", None, "eval", "--bogus"),
     _e("E0002", "the model file cannot be read", None, "eval", "missing.grad"),
     _e("E0003", "a feed file cannot be read", "placeholder x\ny = x * 2\n", "eval", "{model}", "--feed", "x=@missing.npy"),
     _e("E0004", "no model given", None, "eval"),
@@ -150,9 +151,21 @@ EXAMPLES += [
     _e("E0504", "a bad unconnected_gradients value", "var x = 2.0\ng = gradients(x*x, x, unconnected_gradients=\"foo\")\n"),
     _e("E0505", "an invalid argument to gradients, hessians or jacobian", "var x = 2.0\ng = gradients(x*x, x, order=2)\n"),
     _e("E0506", "a seed of the wrong dtype", "var x: float32 = 2.0\nvar s: float64 = 1.0\ng = gradients(x*x, x, grad_ys=s)\n"),
-    _e("E0507", "jacobian of a tensor whose shape is unknown", "placeholder x\ny = x * x\nj = jacobian(y, x)\n"),
+    _e("E0507", "jacobian of a tensor whose shape is unknown", "placeholder x\ny = x * x\nj = jacobian(y, x)\ng = gradients(reduce_sum(j), x)\n"),
     _e("E0508", "jacobian with respect to an integer tensor", "var n: int32 = 2\nj = jacobian(cast(n, float) * 2.0, n)\n"),
     _e("E0509", "a None gradient used in an expression", "var a = 1.0\nvar b = 1.0\ny = 2 * a\nga, gb = gradients(y, [a, b])\nz = gb * 2\n"),
+    _e(
+        "E0510",
+        "a non-persistent GradientTape used twice",
+        "import tensorflow as tf\nx = tf.constant(3.0)\nwith tf.GradientTape() as t:\n    t.watch(x)\n    y = x * x\ndy = t.gradient(y, x)\ndy2 = t.gradient(y, x)\n",
+        pending="GradientTape syntax (issue 10, lang)",
+    ),
+    _e(
+        "E0511",
+        "a custom gradient of the wrong count or shape",
+        "import tensorflow as tf\n\n@tf.custom_gradient\ndef f(x, y):\n    def grad(upstream):\n        return upstream\n    return x * y, grad\n\na = tf.constant(2.0)\nb = tf.constant(3.0)\ng = tf.gradients(f(a, b), [a, b])\n",
+        pending="@tf.custom_gradient syntax (issue 10, lang)",
+    ),
     # W0xxx: warnings
     _e("W0210", "an import (ignored: gradcli needs none)", "import tensorflow as tf\nx = tf.Variable(2.0)\ny = x * x\n"),
     _e("W0501", "an x written as a fresh expression (its gradient is None)", "var x = [1.0, 2.0]\ny = x * x\ng = gradients(y, x[0])\n"),
@@ -167,14 +180,46 @@ def all_examples() -> list[Example]:
     return sorted(EXAMPLES + parse_examples, key=lambda e: e.code)
 
 
+def command_line(example: Example) -> str:
+    """The example's command as a shell would take it (quoted where needed)."""
+    import shlex
+
+    return shlex.join(["gradcli", *(a.replace("{model}", "model.grad") for a in example.args)])
+
+
+def _printf_command(data: bytes, name: str) -> str:
+    """A POSIX printf that writes `data` (bytes no editor can show) to `name`."""
+    out = []
+    for byte in data:
+        char = chr(byte)
+        if char == "\n":
+            out.append("\\n")
+        elif 32 <= byte < 127 and char not in "\\%'":
+            out.append(char)
+        else:
+            out.append(f"\\{byte:03o}")
+    return f"printf '{''.join(out)}' > {name}"
+
+
 def markdown(renderings: dict[str, str]) -> str:
-    """docs/diagnostics.md: the table, then each code's example and rendering."""
+    """docs/diagnostics.md: the table, then each code's example: its files, command and output.
+
+    `renderings` maps a code to what its command prints on a terminal (stdout,
+    then stderr), as in tests/golden/codes/. A file block's info string names
+    the file (`file=model.grad`), so the docs tests can write it and run the
+    command exactly as shown.
+    """
     lines = [
         "# Diagnostics",
         "",
         "Every error and warning gradcli reports, with its stable code. Generated from",
         "`gradcli/codes.py` and the golden renderings in `tests/golden/codes/`",
         "(`python -m gradcli.codes > docs/diagnostics.md`); a test keeps it in sync.",
+        "",
+        "Each example is a model file (`model.grad`, and any other file it needs) and a",
+        "command: write the files into an empty directory and paste the command into a",
+        "shell to see exactly the output shown (what a terminal shows: stdout, then the",
+        "diagnostics on stderr). The tests do just that for every example.",
         "",
         "| family | exit status |",
         "|---|---|",
@@ -193,12 +238,21 @@ def markdown(renderings: dict[str, str]) -> str:
     lines += [f"| [{e.code}](#{e.code.lower()}) | {e.title} |" for e in examples]
     for e in examples:
         lines += ["", f"## {e.code}", "", e.title[:1].upper() + e.title[1:] + "."]
-        if e.model is not None:
-            lines += ["", "```", e.model.rstrip("\n").encode("utf-8", "surrogateescape").decode("utf-8", "replace"), "```"]
         rendered = renderings.get(e.code)
+        shell = []
+        if e.model is not None:
+            data = e.model.encode("utf-8", "surrogateescape")
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:  # invalid UTF-8 on purpose (E0108): written by printf
+                shell.append(_printf_command(data, "model.grad"))
+            else:
+                lines += ["", "`model.grad`:", "", "```grad file=model.grad", text.rstrip("\n"), "```"]
+        for name, text in e.files.items():
+            kind = "json" if name.endswith((".json", ".jsonl")) else "text"
+            lines += ["", f"`{name}`:", "", f"```{kind} file={name}", text.rstrip("\n"), "```"]
         if rendered:
-            command = " ".join(a.replace("{model}", "model.grad") for a in e.args)
-            lines += ["", "```", f"$ gradcli {command}", rendered.rstrip("\n"), "```"]
+            lines += ["", "```console", *(f"$ {c}" for c in shell), f"$ {command_line(e)}", rendered.rstrip("\n"), "```"]
     return "\n".join(lines) + "\n"
 
 

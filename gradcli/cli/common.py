@@ -95,6 +95,8 @@ class Run:
         self.color = _use_color(group.get("color", "auto"), sys.stdout)
         self.err_color = _use_color(group.get("color", "auto"), sys.stderr)
         self.model_name = None
+        self.model = None  # set by load_model, for -v's graph size
+        self.roots: list = []  # nodes a command builds beyond the model's names (grad's request)
         self.started = time.perf_counter()
         self.marks: list[tuple[str, float]] = []
 
@@ -146,6 +148,8 @@ class Run:
             previous = at
         total = 1000 * (time.perf_counter() - self.started)
         click.echo(f"timing: {', '.join(parts)}; total {total:.1f} ms{'; ' + extra if extra else ''}", err=True)
+        if self.model is not None:
+            click.echo(graph_size(self.model, self.roots), err=True)
 
     def base_doc(self) -> dict:
         from ..render.document import base
@@ -171,6 +175,24 @@ class Run:
                     click.echo(f"row {row}:", err=True)
                 click.echo(render_text(d, color=self.err_color), err=True, color=self.err_color)
         return error.exit_code
+
+
+def graph_size(m, roots=()) -> str:
+    """-v's graph line: the nodes behind every name, claim and input of the model (and
+    `roots`, what the command added), and how many of them each op made."""
+    from collections import Counter
+
+    from ..engine.evaluate import needed_nodes
+    from ..engine.graph import Node
+
+    resolved = m.resolved
+    values = [*resolved.bindings.values(), *resolved.inputs.values(), *roots]
+    values += [side for claim in resolved.claims for side in (claim.lhs, claim.rhs)]
+    nodes = [n for v in values for n in getattr(v, "items", [v]) if isinstance(n, Node)]
+    counts = Counter(n.op.name for n in needed_nodes(nodes, set()))
+    ops = ", ".join(f"{name} {count}" for name, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    total = sum(counts.values())
+    return f"graph: {total} node{'s' * (total != 1)}, {len(counts)} op{'s' * (len(counts) != 1)}" + (f" ({ops})" if ops else "")
 
 
 def _use_color(choice: str, stream) -> bool:
@@ -356,6 +378,7 @@ def load_model(run: Run, model_path: str | None, expression: str | None = None, 
     else:
         run.model_name = model_path
         m = M.load(model_path, run.dtype, run.max_elements)
+    run.model = m
     run.mark("parse+build")
     return m
 

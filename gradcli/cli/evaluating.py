@@ -98,6 +98,7 @@ def grad_command(run, model, expression, ys, xs, grad_ys, stop, unconnected, for
         seen.add(x)
     seeds = seed_values(ys, grad_ys)
     request = m.gradient_request(ys, xs, seeds, list(stop), unconnected)
+    run.roots += request.results  # -v counts the gradient graph too
     return _each_row(run, rows, batch, lambda row: _grad_once(run, m, request, row, formula))
 
 

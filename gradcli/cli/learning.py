@@ -146,6 +146,7 @@ def graph_command(run, model, expression, names, fmt, feeds, feeds_file, fetch, 
     else:
         click.echo(graphs.dot(data) if fmt == "dot" else graphs.mermaid(data))
     run.warn(m.warnings)
+    run.timings()
     return 0
 
 

@@ -116,6 +116,8 @@ class Graph:
         self.float_dtype = np.dtype(float_dtype)
         self.max_elements = max_elements
         self.random_ops = 0  # each random op gets its own stream of the run's seed
+        self.tapes: list = []  # the active GradientTapes (engine/tape.py), innermost last
+        self.non_trainable: set = set()  # variables a tape never watches (tf.Variable(trainable=False))
 
     def constant(self, value, dtype=None, weak=False, span=None) -> Node:
         array = np.asarray(value, dtype=dtype)
@@ -133,9 +135,11 @@ class Graph:
         node.name = name
         return node
 
-    def variable(self, name, initial: Node, dtype, shape, span=None) -> Node:
+    def variable(self, name, initial: Node, dtype, shape, span=None, trainable=True) -> Node:
         node = Node(self, registry.VARIABLE, (initial,), {}, shape, np.dtype(dtype), False, span)
         node.name = name
+        if not trainable:
+            self.non_trainable.add(node)
         return node
 
     def apply(self, op, inputs, attrs=None, span=None) -> Node:
@@ -160,7 +164,18 @@ class Graph:
         if op.random:
             attrs = {**attrs, "stream": self.random_ops}
             self.random_ops += 1
-        return Node(self, op, inputs, attrs, shape, np.dtype(dtype), weak, span)
+        node = Node(self, op, inputs, attrs, shape, np.dtype(dtype), weak, span)
+        if self.tapes:  # every active tape decides whether it records the new node
+            for tape in self.tapes:
+                tape.record(node)
+        return node
+
+    def custom_gradient(self, output: Node, inputs, grad_fn, span=None) -> Node:
+        """`output`'s value, whose gradient with respect to each of `inputs` is what
+        grad_fn([upstream]) returns (a list of Node|None, one per input), built while
+        the gradient graph is built (@tf.custom_gradient). The ops that computed
+        output are not differentiated through."""
+        return self.apply("custom_gradient", (output, *inputs), {"grad_fn": grad_fn}, span)
 
     def literal(self, value, span=None) -> Node:
         """A number written in the source: a weak scalar constant (the resolver's hot path)."""

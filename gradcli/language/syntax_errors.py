@@ -49,7 +49,7 @@ _CHARACTER_HELP = {
 
 def _diagnose(error, source: Source) -> Diagnostic:
     """The one diagnostic for a Lark exception."""
-    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
+    from ._lark_standalone import UnexpectedCharacters, UnexpectedToken
 
     if isinstance(error, UnexpectedCharacters):
         diagnostic = _bad_character(error.pos_in_stream, source)
@@ -92,6 +92,10 @@ def _unexpected_token(error, source: Source) -> Diagnostic:
     accepts = set(error.accepts or error.expected or ())
     previous = stack[-1] if stack else None
     opens = _open_brackets(stack)
+    if token.type == "_NL" and token.start_pos >= _content_end(source):
+        # the last line's newline is the end of input: no message may depend on
+        # whether the file ends with one
+        token = token.update("$END", "")
     kind = token.type
     span = _token_place(token, source)
 
@@ -133,7 +137,8 @@ def _unexpected_token(error, source: Source) -> Diagnostic:
             return missing
     if kind == "$END":
         return Diagnostic("E0107", "unexpected end of input", span,
-                          label=f"expected {_expected_words(accepts)}")
+                          label=f"expected {_expected_words(accepts)}",
+                          help=_end_of_line_help(stack))
     if kind == "_NL":
         return Diagnostic("E0107", "unexpected end of line", span,
                           label=f"expected {_expected_words(accepts)}",
