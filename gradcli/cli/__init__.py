@@ -34,6 +34,7 @@ try:  # the first milliseconds of `gradcli`: a Ctrl-C here must not print a trac
     import click
 
     from .. import __version__
+    from ..codes import ExitCode
 except KeyboardInterrupt:
     _interrupted_at_start(sys.argv[1:])
 
@@ -93,7 +94,7 @@ class LazyGroup(click.Group):
             from .common import closed_pipe
 
             sys.exit(closed_pipe())
-        sys.exit(code if isinstance(code, int) else 0)
+        sys.exit(code if isinstance(code, int) else ExitCode.OK)
 
     def resolve_command(self, ctx, args):
         name = args[0] if args else None

@@ -13,7 +13,7 @@ import click
 
 from ..errors import Diagnostic, GradcliError, fail
 from ..source import shorten
-from ..codes import ExitCode
+from ..codes import INTERNAL_CODE, ExitCode, exit_code_for
 
 
 # ----- shared options (decorators, as sqlite-utils does) -----
@@ -241,7 +241,7 @@ def guarded(command_name: str):
                 raise
             except Exception:  # a bug of ours: one line, and the traceback with --debug
                 code = internal_error(run)
-            ctx.exit(code or 0)
+            ctx.exit(int(code or ExitCode.OK))
 
         return inner
 
@@ -306,12 +306,12 @@ def internal_error(run: Run) -> int:
 
         doc = run.base_doc()
         doc["ok"] = False
-        doc["diagnostics"] = [_plain_diagnostic("E0099", message, ["please report this at the gradcli issue tracker with the model and command" + ("" if run.debug else "; --debug shows the traceback")])]
+        doc["diagnostics"] = [_plain_diagnostic(INTERNAL_CODE, message, ["please report this at the gradcli issue tracker with the model and command" + ("" if run.debug else "; --debug shows the traceback")])]
         click.echo(dumps(doc))
     else:
         # one line, as the brief asks: what broke, and what to do about it
         click.echo(f"error[E0099]: {message} (a bug in gradcli: please report it with the model and command" + ("" if run.debug else "; --debug shows the traceback") + ")", err=True)
-    return ExitCode.INTERNAL
+    return exit_code_for(INTERNAL_CODE)
 
 
 def _plain_diagnostic(code, message, help_lines):
@@ -323,7 +323,7 @@ def _plain_diagnostic(code, message, help_lines):
 def usage_failure(error: click.ClickException, args) -> int:
     """A Click usage error; with --json in the arguments, still one JSON document on stdout."""
     message = error.format_message()
-    code = getattr(error, "exit_code", 2) or 2
+    code = exit_code_for("E0001")  # Click's own exit_code is 1 for some errors: CLI.md says 2
     if "--json" in args:
         from ..render.document import base, dumps
 

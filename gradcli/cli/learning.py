@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from ..codes import ExitCode
 from ..errors import fail
 from .common import default_xs, default_ys, evaluation_options, feed_rows, guarded, json_option, load_model, seed_values
 
@@ -71,7 +72,7 @@ def check_command(run, model, points, sample, rtol, atol, no_fd, feeds, feeds_fi
         run.lines(report_lines(report, precision, run.model_name, ranges))
     run.warn(report.warnings)
     run.timings()
-    return 0 if report.ok else 1
+    return ExitCode.OK if report.ok else ExitCode.CHECK_FAILED
 
 
 

@@ -2,6 +2,7 @@
 and renders exactly as its golden file (fixed width, no colour)."""
 from __future__ import annotations
 
+import ast
 import json
 
 import pytest
@@ -108,3 +109,51 @@ def test_readme_lists_every_code():
     readme = (ROOT / "README.md").read_text()
     missing = [e.code for e in all_examples() if e.code not in readme]
     assert not missing
+
+
+def test_readme_tables_are_generated_from_the_codes_table():
+    from gradcli.codes import update_readme
+
+    path = ROOT / "README.md"
+    text = path.read_text(encoding="utf-8")
+    if UPDATE_GOLDEN:
+        path.write_text(update_readme(text), encoding="utf-8")
+    assert update_readme(text) == text, "README.md is stale: python -m gradcli.codes --readme"
+
+
+def test_every_code_has_its_exit_status_in_the_table():
+    from gradcli.codes import CODES, ExitCode
+
+    assert all(isinstance(e.exit, ExitCode) for e in CODES.values())
+    assert exit_code_for("E0002") == ExitCode.CANNOT_READ == 66
+    assert exit_code_for("E0099") == ExitCode.INTERNAL == 70
+    assert exit_code_for("E0401") == ExitCode.USAGE and exit_code_for("W0601") == ExitCode.OK
+    with pytest.raises(KeyError, match="E0999 is not in gradcli/codes.py"):
+        exit_code_for("E0999")
+
+
+def test_a_row_without_its_exit_status_is_refused():
+    from gradcli.codes import _e
+
+    with pytest.raises(TypeError):
+        _e("E0998", "a code with no exit status", "y = 1\n")
+
+
+def test_the_commands_take_exit_statuses_from_codes_not_literals():
+    """No literal exit status in gradcli/cli/ (0 aside): ExitCode or the table says it."""
+    statuses = {int(s) for s in __import__("gradcli.codes", fromlist=["ExitCode"]).ExitCode} - {0}
+    found = []
+    for path in sorted((ROOT / "gradcli" / "cli").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            value = None
+            if isinstance(node, ast.Return):
+                value = node.value
+            elif isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "exit" and node.args:
+                value = node.args[0]
+            candidates = [value.body, value.orelse] if isinstance(value, ast.IfExp) else [value]
+            found += [f"{path.name}:{node.lineno}" for v in candidates if _is_status(v, statuses)]
+    assert not found
+
+
+def _is_status(node, statuses) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) is int and node.value in statuses
