@@ -22,7 +22,8 @@ class ExitCode(IntEnum):
     INVALID_MODEL = 65, "the model is invalid or cannot be evaluated at these feeds"
     CANNOT_READ = 66, "a model or feed file cannot be read"
     INTERNAL = 70, "internal error (please report it; `--debug` shows the traceback)"
-    INTERRUPTED = 130, "interrupted"
+    INTERRUPTED = 130, "interrupted (with `--json` still one document, `\"ok\": false`)"
+    CLOSED_PIPE = 141, "stdout closed by its reader (piped into `head`): a quiet stop, as 128 + SIGPIPE"
 
     def __new__(cls, value: int, meaning: str):
         member = int.__new__(cls, value)
@@ -69,6 +70,7 @@ EXAMPLES = [
     _e("E0030", "a bad --rtol or --atol (not finite, or negative)", "var x = 1.0\ng, = gradients(x * x, x)\nexpect g == 2 * x\n", "check", "{model}", "--rtol", "nan", exit=USAGE),
     _e("E0031", "a bad --hold (no fed value to hold, or also sampled)", "placeholder x\ny = x * x\nexpect y == x ** 2\n", "check", "{model}", "--hold", "x", exit=USAGE),
     _e("E0032", "a bad --claim or --wrt of check -e", None, "check", "-e", "x * y", "--claim", "y", exit=USAGE),
+    _e("E0098", "interrupted (Ctrl-C)", None, exit=ExitCode.INTERRUPTED),
     _e("E0099", "internal error (a bug in gradcli)", None, exit=INTERNAL),
     # E01xx: syntax (the parser's tests check each example's exact span)
     _e("E0101", "unexpected token (what was expected, in words)", "y = x 2 3\n", exit=INVALID),
@@ -129,6 +131,8 @@ EXAMPLES = [
     _e("E0404", "a feed for a name that is not an input (did you mean)", "placeholder X: float[2]\ny = X * 2\n", "eval", "{model}", "--feed", "x=1,2", exit=USAGE),
     _e("E0405", "a feed that is not NAME=VALUE", "placeholder x\ny = x\n", "eval", "{model}", "--feed", "x", exit=USAGE),
     _e("E0406", "a feed value that is not numbers (a caret into the value)", "placeholder x\ny = x\n", "eval", "{model}", "--feed", "x=[1, 2", exit=USAGE),
+    _e("E0407", "a fed integer outside its dtype's range (it would wrap)", "placeholder n: int32\ny = n * 2\n", "eval", "{model}", "--feed", "n=4294967297", exit=USAGE),
+    _e("E0408", "a fed value over --max-elements (a .npy is refused from its header)", "placeholder x\ny = reduce_sum(x)\n", "eval", "{model}", "--feed", "x=1,2,3,4", "--max-elements", "3", exit=USAGE),
     # E05xx: gradients
     _e("E0501", "grad_ys of the wrong length", "var x = 3.0\ng = gradients([x*x, 2*x], x, grad_ys=[1.0])\n", exit=INVALID),
     _e("E0502", "a seed of the wrong shape", "var x = [1.0, 2.0, 3.0]\ny = x*x\ng = gradients(y, x, grad_ys=[[1.0, 2.0]])\n", exit=INVALID),
