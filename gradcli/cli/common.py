@@ -3,6 +3,7 @@ where library errors become diagnostics and exit codes."""
 from __future__ import annotations
 
 import functools
+import io
 import os
 import sys
 import time
@@ -11,7 +12,8 @@ import traceback
 import click
 
 from ..errors import Diagnostic, GradcliError, fail
-from ..codes import ExitCode
+from ..source import shorten
+from ..codes import INTERNAL_CODE, ExitCode, exit_code_for
 
 
 # ----- shared options (decorators, as sqlite-utils does) -----
@@ -59,7 +61,7 @@ def evaluation_options(f):
         click.option("--feeds", "feeds_file", metavar="FILE", help="A JSON object of name to value ('-' for stdin); a .jsonl file (or several objects) is a batch."),
         click.option("--fetch", multiple=True, metavar="NAME", shell_complete=complete_names, help="Show these names instead of the script's fetch. Repeatable."),
         click.option("--dtype", type=click.Choice(["float32", "float64"]), default=None, help="The default float dtype (float64; float32 for a script that imports tensorflow)."),
-        click.option("--seed", type=int, default=0, show_default=True, help="Seed for random ops (and check's sampling)."),
+        click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True, help="Seed for random ops (and check's sampling): 0 to 2**63-1."),
         click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True, help="Significant digits in text output."),
         click.option("--max-elements", type=click.IntRange(1), default=100_000_000, show_default=True, help="Refuse any tensor larger than this."),
         click.option("--json", "as_json", is_flag=True, help="Write one JSON document to stdout."),
@@ -93,6 +95,8 @@ class Run:
         self.color = _use_color(group.get("color", "auto"), sys.stdout)
         self.err_color = _use_color(group.get("color", "auto"), sys.stderr)
         self.model_name = None
+        self.model = None  # set by load_model, for -v's graph size
+        self.roots: list = []  # nodes a command builds beyond the model's names (grad's request)
         self.started = time.perf_counter()
         self.marks: list[tuple[str, float]] = []
 
@@ -122,9 +126,9 @@ class Run:
             console.print(line)
 
     def json(self, doc: dict):
-        from ..render.document import dumps
+        from ..render.document import write
 
-        click.echo(dumps(doc))
+        write(doc, sys.stdout)  # a big array is written in pieces, never held as one text
 
     def warn(self, diagnostics):
         if self.quiet:
@@ -144,6 +148,8 @@ class Run:
             previous = at
         total = 1000 * (time.perf_counter() - self.started)
         click.echo(f"timing: {', '.join(parts)}; total {total:.1f} ms{'; ' + extra if extra else ''}", err=True)
+        if self.model is not None:
+            click.echo(graph_size(self.model, self.roots), err=True)
 
     def base_doc(self) -> dict:
         from ..render.document import base
@@ -169,6 +175,24 @@ class Run:
                     click.echo(f"row {row}:", err=True)
                 click.echo(render_text(d, color=self.err_color), err=True, color=self.err_color)
         return error.exit_code
+
+
+def graph_size(m, roots=()) -> str:
+    """-v's graph line: the nodes behind every name, claim and input of the model (and
+    `roots`, what the command added), and how many of them each op made."""
+    from collections import Counter
+
+    from ..engine.evaluate import needed_nodes
+    from ..engine.graph import Node
+
+    resolved = m.resolved
+    values = [*resolved.bindings.values(), *resolved.inputs.values(), *roots]
+    values += [side for claim in resolved.claims for side in (claim.lhs, claim.rhs)]
+    nodes = [n for v in values for n in getattr(v, "items", [v]) if isinstance(n, Node)]
+    counts = Counter(n.op.name for n in needed_nodes(nodes, set()))
+    ops = ", ".join(f"{name} {count}" for name, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    total = sum(counts.values())
+    return f"graph: {total} node{'s' * (total != 1)}, {len(counts)} op{'s' * (len(counts) != 1)}" + (f" ({ops})" if ops else "")
 
 
 def _use_color(choice: str, stream) -> bool:
@@ -206,8 +230,9 @@ def guarded(command_name: str):
             except GradcliError as error:
                 code = run.failure(error)
             except KeyboardInterrupt:
-                click.echo("interrupted", err=True)
-                code = ExitCode.INTERRUPTED
+                code = report_interrupt([], run)
+            except BrokenPipeError:  # the reader closed stdout (`| head -1`): stop quietly
+                code = closed_pipe()
             except RecursionError:
                 code = run.failure(fail("E0316", "the model is nested too deeply to evaluate"))
             except MemoryError:
@@ -216,11 +241,58 @@ def guarded(command_name: str):
                 raise
             except Exception:  # a bug of ours: one line, and the traceback with --debug
                 code = internal_error(run)
-            ctx.exit(code or 0)
+            ctx.exit(int(code or ExitCode.OK))
 
         return inner
 
     return wrap
+
+
+def closed_pipe() -> int:
+    """stdout's reader is gone: point stdout at /dev/null so that nothing more (not even
+    the flush at exit) fails, and exit with 141, 128 + SIGPIPE, as `yes | head -1` does."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+            pass  # not a real file (CliRunner's): nothing to protect
+    return ExitCode.CLOSED_PIPE
+
+
+def report_interrupt(args, run: "Run | None" = None) -> int:
+    """Ctrl-C: no traceback, exit 130; with --json still one document with ok false."""
+    import signal
+
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C cannot cut the report short
+    except ValueError:  # not the main thread
+        previous = None
+    try:
+        # built by hand: the interrupt may have come in the middle of importing NumPy,
+        # which then cannot be imported again (render.document needs it)
+        diagnostic = Diagnostic("E0098", "interrupted")
+        if run is not None and run.as_json or run is None and "--json" in args:
+            import json
+
+            from .. import __version__
+            from ..render.diagnostics import diagnostic_to_json
+
+            doc = {"format_version": 1, "version": __version__, "command": run.command if run else next((a for a in args if not a.startswith("-")), None),
+                   "ok": False, "model": run.model_name if run else None, "dtype": (run.dtype or "float64") if run else "float64", "seed": run.seed if run else 0}
+            if run is not None and getattr(run, "row", None) is not None:
+                doc["row"] = run.row
+            doc["diagnostics"] = [diagnostic_to_json(diagnostic)]
+            click.echo(json.dumps(doc))
+        else:
+            click.echo("error[E0098]: interrupted", err=True)
+    except BrokenPipeError:
+        closed_pipe()
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    return ExitCode.INTERRUPTED
 
 
 def internal_error(run: Run) -> int:
@@ -234,12 +306,12 @@ def internal_error(run: Run) -> int:
 
         doc = run.base_doc()
         doc["ok"] = False
-        doc["diagnostics"] = [_plain_diagnostic("E0099", message, ["please report this at the gradcli issue tracker with the model and command" + ("" if run.debug else "; --debug shows the traceback")])]
+        doc["diagnostics"] = [_plain_diagnostic(INTERNAL_CODE, message, ["please report this at the gradcli issue tracker with the model and command" + ("" if run.debug else "; --debug shows the traceback")])]
         click.echo(dumps(doc))
     else:
         # one line, as the brief asks: what broke, and what to do about it
         click.echo(f"error[E0099]: {message} (a bug in gradcli: please report it with the model and command" + ("" if run.debug else "; --debug shows the traceback") + ")", err=True)
-    return ExitCode.INTERNAL
+    return exit_code_for(INTERNAL_CODE)
 
 
 def _plain_diagnostic(code, message, help_lines):
@@ -251,7 +323,7 @@ def _plain_diagnostic(code, message, help_lines):
 def usage_failure(error: click.ClickException, args) -> int:
     """A Click usage error; with --json in the arguments, still one JSON document on stdout."""
     message = error.format_message()
-    code = getattr(error, "exit_code", 2) or 2
+    code = exit_code_for("E0001")  # Click's own exit_code is 1 for some errors: CLI.md says 2
     if "--json" in args:
         from ..render.document import base, dumps
 
@@ -263,7 +335,14 @@ def usage_failure(error: click.ClickException, args) -> int:
         doc["diagnostics"] = [_plain_diagnostic("E0001", _lower(first), [_lower(rest)] if sep and rest else [])]
         click.echo(dumps(doc))
     else:
-        error.show()
+        import io
+
+        from ..render.diagnostics import clean
+
+        # Click echoes what was typed: cut and escaped like every diagnostic
+        shown = io.StringIO()
+        error.show(file=shown)
+        click.echo("\n".join(clean(line) for line in shown.getvalue().rstrip("\n").split("\n")), err=True)
     return code
 
 
@@ -295,11 +374,12 @@ def load_model(run: Run, model_path: str | None, expression: str | None = None, 
         stream = sys.stdin.buffer  # click.get_binary_stream is deprecated (gone in Click 9)
         if stream.isatty():
             raise fail("E0004", "reading the model from stdin, which is a terminal", help=["pipe a model in (cat model.grad | gradcli eval -), or give a file name"])
-        m = M.loads_bytes(stream.read(), "<stdin>", run.dtype, run.max_elements)
+        m = M.loads_bytes(M.read_stream_limited(stream, "E0002", "<stdin>"), "<stdin>", run.dtype, run.max_elements)
     else:
         run.model_name = model_path
         m = M.load(model_path, run.dtype, run.max_elements)
     run.dtype = m.dtype.name
+    run.model = m
     run.mark("parse+build")
     return m
 
@@ -327,15 +407,20 @@ def feed_rows(run: Run, feeds: list[str], feeds_file: str | None):
     direct = {}
     for text in feeds:
         name, value = split_feed(text)
-        direct[name] = parse_value(value, f"--feed {name}")
+        direct[name] = parse_value(value, f"--feed {name}", run.max_elements)
     if feeds_file is None:
         return [direct], False
     stdin_text = None
     if feeds_file == "-":
-        stream = sys.stdin  # click.get_text_stream is deprecated (gone in Click 9)
+        from ..model import read_stream_limited
+
+        stream = sys.stdin.buffer  # click.get_text_stream is deprecated (gone in Click 9)
         if stream.isatty():
             raise fail("E0004", "reading --feeds from stdin, which is a terminal", help=["pipe JSON in, or give a file name"])
-        stdin_text = stream.read()
+        try:
+            stdin_text = read_stream_limited(stream, "E0003", "<stdin>").decode("utf-8")
+        except UnicodeDecodeError:
+            raise fail("E0406", "the feeds on stdin are not UTF-8 text") from None
     rows, batch = read_feeds_file(feeds_file, stdin_text)
     return [{**row, **direct} if isinstance(row, dict) else row for row in rows], batch
 
@@ -365,7 +450,7 @@ def default_xs(m, expression):
     return names
 
 
-def seed_values(ys, grad_ys):
+def seed_values(ys, grad_ys, max_elements: int | None = None):
     """--grad-ys NAME=VALUE, by y name."""
     from .feeds import parse_value, split_feed
 
@@ -373,6 +458,19 @@ def seed_values(ys, grad_ys):
     for text in grad_ys:
         name, value = split_feed(text)
         if name not in ys:
-            raise fail("E0009", f"--grad-ys names '{name}', which is not one of the ys ({', '.join(ys)})", help=["give a seed as --grad-ys Y=VALUE for a Y in --of"])
-        seeds[name] = parse_value(value, f"--grad-ys {name}")
+            raise fail("E0009", f"--grad-ys names '{shorten(name)}', which is not one of the ys ({shorten(', '.join(ys), 200)})", help=["give a seed as --grad-ys Y=VALUE for a Y in --of"])
+        seeds[name] = _rectangular(parse_value(value, f"--grad-ys {name}", max_elements), f"--grad-ys {name}")
     return seeds
+
+
+def _rectangular(value, origin: str):
+    """A seed as an ndarray of numbers; a ragged list ([[1], [1, 2]]) is a usage error."""
+    import numpy as np
+
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError):
+        array = None
+    if array is None or array.dtype.kind not in "biuf":
+        raise fail("E0406", f"the value of {origin} is not a rectangular array of numbers", help=["every row needs the same length, e.g. [[1, 2], [3, 4]]"])
+    return array

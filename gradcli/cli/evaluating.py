@@ -47,23 +47,27 @@ def _each_row(run, rows, batch, once) -> int:
 def _eval_once(run, m, feeds, fetch) -> int:
     from ..render.document import claims_json, diagnostics_json, entries_json
     from ..render.listing import claim_lines, entry_rows, layout
+    from ..render.outputs import output_lines, outputs_json
 
     result = m.run(feeds, fetch, run.seed)
     run.mark("evaluate")
+    outputs = m.outputs
     if run.as_json:
         doc = run.base_doc()
         if getattr(run, "row", None) is not None:
             doc["row"] = run.row
         doc.update(entries_json(result.entries))
-        if m.resolved.outputs:
-            from ..render.document import outputs_json
-
-            doc["outputs"] = outputs_json(m.resolved.outputs)
+        if outputs:
+            doc["outputs"] = outputs_json(outputs)
         doc["expects"] = claims_json(result.claims)
         doc["diagnostics"] = diagnostics_json(result.warnings)
         run.json(doc)
     else:
-        lines = layout(entry_rows(result.entries, run.precision))
+        # a script that prints shows what it prints; --fetch still shows just those names
+        if outputs and not fetch:
+            lines = output_lines(outputs, run.precision)
+        else:
+            lines = layout(entry_rows(result.entries, run.precision))
         lines += claim_lines(result.claims, run.precision)
         if not lines:
             lines = [("(nothing to show: the model binds no names; add `fetch NAME` or --fetch NAME)", "dim")]
@@ -102,6 +106,7 @@ def grad_command(run, model, expression, ys, xs, grad_ys, stop, unconnected, for
         seen.add(x)
     seeds = seed_values(ys, grad_ys)
     request = m.gradient_request(ys, xs, seeds, list(stop), unconnected)
+    run.roots += request.results  # -v counts the gradient graph too
     return _each_row(run, rows, batch, lambda row: _grad_once(run, m, request, row, formula))
 
 

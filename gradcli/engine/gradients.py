@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .graph import Node, apply, gc_paused
+from .graph import Node, apply, cast_weak, gc_paused
 from .dtypes import dtype_name, is_float, shape_str, static_size
 from .registry import LEAVES, NO_GRADIENT, NOT_DIFFERENTIABLE
 from ..source import Label, Span
@@ -32,11 +32,12 @@ class Unconnected:
     stop: frozenset = frozenset()
     _reason: str | None = None
     of: str | None = None  # how the source wrote the ys, for the reason's words
+    recorded: frozenset | None = None  # a tape's recorded nodes: paths outside them are cut
 
     @property
     def reason(self) -> str:
         if self._reason is None:
-            self._reason = why_none(self.ys, self.x, self.stop, self.of)
+            self._reason = why_none(self.ys, self.x, self.stop, self.of, self.recorded)
         return self._reason
 
 
@@ -50,16 +51,23 @@ class Step:
     sent: list[tuple[Node, Node | None]] = field(default_factory=list)
 
 
-def _passes(node: Node, stop) -> bool:
-    """Whether an adjoint arriving at node is sent on to its inputs."""
-    return node not in stop and node.op not in LEAVES and node.op.grad != NOT_DIFFERENTIABLE and is_float(node.dtype)
+def _passes(node: Node, stop, recorded=None) -> bool:
+    """Whether an adjoint arriving at node is sent on to its inputs (with a tape's
+    `recorded` set, only a node the tape recorded sends its adjoint on)."""
+    return (
+        node not in stop
+        and node.op not in LEAVES
+        and node.op.grad != NOT_DIFFERENTIABLE
+        and is_float(node.dtype)
+        and (recorded is None or node in recorded)
+    )
 
 
 def _float_inputs(node: Node):
     return [i for i in node.inputs if is_float(i.dtype)]
 
 
-def between(ys, xs, stop) -> tuple[list[Node], set[Node]]:
+def between(ys, xs, stop, recorded=None) -> tuple[list[Node], set[Node]]:
     """The ys' ancestors in creation order, and those on a differentiable path from an x."""
     ancestors = set()
     stack = [y for y in ys if is_float(y.dtype)]
@@ -68,31 +76,42 @@ def between(ys, xs, stop) -> tuple[list[Node], set[Node]]:
         if node in ancestors:
             continue
         ancestors.add(node)
-        if _passes(node, stop):
+        if _passes(node, stop, recorded):
             stack.extend(_float_inputs(node))
     order = sorted(ancestors, key=lambda n: n.id)
     xset = set(xs)
     relevant = set()
     for node in order:
-        if node in xset or (_passes(node, stop) and any(i in relevant for i in node.inputs)):
+        if node in xset or (_passes(node, stop, recorded) and any(i in relevant for i in node.inputs)):
             relevant.add(node)
     return order, relevant
 
 
-def gradients(ys, xs, grad_ys=None, stop_gradients=None, unconnected_gradients="none", span: Span | None = None, trace: list | None = None):
+def connected(ys, x: Node, stop=frozenset(), recorded=None) -> bool:
+    """Whether a differentiable path leads from x to any y (x being a y counts)."""
+    _, relevant = between(ys, [x], frozenset(stop), recorded)
+    return any(y in relevant for y in ys)
+
+
+def gradients(ys, xs, grad_ys=None, stop_gradients=None, unconnected_gradients="none", span: Span | None = None, trace: list | None = None, recorded=None):
     """One entry per x: the sum over ys of dy/dx seeded by grad_ys, a Node or Unconnected
-    (or zeros with unconnected_gradients="zero"), exactly as tf.gradients."""
+    (or zeros with unconnected_gradients="zero"), exactly as tf.gradients.
+
+    recorded: a GradientTape's view (engine/tape.py): only these nodes are
+    differentiated through; every other node is a constant to the walk."""
+    if recorded is not None and not isinstance(recorded, frozenset):
+        recorded = frozenset(recorded)
     with gc_paused():
-        return _gradients(ys, xs, grad_ys, stop_gradients, unconnected_gradients, span, trace)
+        return _gradients(ys, xs, grad_ys, stop_gradients, unconnected_gradients, span, trace, recorded)
 
 
-def _gradients(ys, xs, grad_ys, stop_gradients, unconnected_gradients, span, trace):
+def _gradients(ys, xs, grad_ys, stop_gradients, unconnected_gradients, span, trace, recorded=None):
     ys, xs = list(ys), list(xs)
     if unconnected_gradients not in UNCONNECTED_CHOICES:
         raise fail("E0504", f"unknown value '{unconnected_gradients}' for unconnected_gradients", span, help=['use "none" or "zero"'])
     seeds = _seeds(ys, grad_ys, span)
     stop = frozenset(stop_gradients or ())
-    order, relevant = between(ys, xs, stop)
+    order, relevant = between(ys, xs, stop, recorded)
     adjoints: dict[Node, list[Node]] = {}
     for y, seed in zip(ys, seeds):
         if y in relevant:
@@ -104,7 +123,7 @@ def _gradients(ys, xs, grad_ys, stop_gradients, unconnected_gradients, span, tra
             continue
         g = parts[0] if len(parts) == 1 else apply("add_n", *parts, span=node.span)
         totals[node] = g
-        if not _passes(node, stop) or not any(i in relevant for i in node.inputs):
+        if not _passes(node, stop, recorded) or not any(i in relevant for i in node.inputs):
             continue
         if node.op.grad == NO_GRADIENT:
             raise _no_rule(node, span)
@@ -117,15 +136,15 @@ def _gradients(ys, xs, grad_ys, stop_gradients, unconnected_gradients, span, tra
                 step.sent.append((inp, gi if inp in relevant else None))
         if step is not None:
             trace.append(step)
-    return [_result(x, totals.get(x), ys, stop, unconnected_gradients) for x in xs]
+    return [_result(x, totals.get(x), ys, stop, unconnected_gradients, recorded) for x in xs]
 
 
-def _result(x: Node, g: Node | None, ys, stop, unconnected):
+def _result(x: Node, g: Node | None, ys, stop, unconnected, recorded=None):
     if g is not None:
         return g
     if unconnected == "zero":
         return zeros_like_static(x)
-    return Unconnected(x, tuple(ys), stop)
+    return Unconnected(x, tuple(ys), stop, recorded=recorded)
 
 
 def zeros_like_static(x: Node) -> Node:
@@ -159,7 +178,7 @@ def _seeds(ys, grad_ys, span):
             seeds.append(ones_like_static(y))
             continue
         if seed.weak and seed.dtype != y.dtype:  # a literal seed takes its y's dtype, as any literal does
-            seed = apply("cast", seed, dtype=y.dtype, span=seed.span)
+            seed = cast_weak(seed, y.dtype, weak=y.weak)
         if seed.dtype != y.dtype:
             raise fail("E0506", f"the seed for {y.describe()} is {dtype_name(seed.dtype)}, but {y.describe()} is {dtype_name(y.dtype)}", seed.span or span, help=["cast the seed to the y's dtype"])
         if not _compatible(seed.shape, y.shape):
@@ -195,8 +214,9 @@ def _no_rule(node: Node, span):
 
 # ----- why a gradient is None -----
 
-def why_none(ys, x: Node, stop=frozenset(), of: str | None = None) -> str:
-    """The reason, in words, that no differentiable path leads from x to any y."""
+def why_none(ys, x: Node, stop=frozenset(), of: str | None = None, recorded=None) -> str:
+    """The reason, in words, that no differentiable path leads from x to any y
+    (with a tape's `recorded` nodes, a node it did not record cuts the path)."""
     ys = list(ys)
     if not ys:
         return "there are no ys to differentiate"
@@ -208,6 +228,10 @@ def why_none(ys, x: Node, stop=frozenset(), of: str | None = None) -> str:
     depends = _depends_on(ys, x)
     if not any(y in depends for y in ys):
         return f"{of} does not depend on {x.describe()}"
+    if recorded is not None:
+        tape_cut = _tape_boundary(ys, x, depends, recorded)
+        if tape_cut:
+            return tape_cut
     cuts = []
     seen = set()
     stack = [y for y in ys if y in depends]
@@ -216,7 +240,7 @@ def why_none(ys, x: Node, stop=frozenset(), of: str | None = None) -> str:
         if node in seen or node is x:
             continue
         seen.add(node)
-        cut = _cut(node, stop)
+        cut = _cut(node, stop, recorded)
         if cut:
             cuts.append((node, cut))
             continue
@@ -236,12 +260,29 @@ def why_none(ys, x: Node, stop=frozenset(), of: str | None = None) -> str:
     return f"every path from {x.describe()} to {of} is cut: {listed}"
 
 
+def _tape_boundary(ys, x: Node, depends, recorded) -> str | None:
+    """Where a tape's records stop: the first nodes on the paths from x that it did not record."""
+    boundary = sorted(
+        (n for n in depends if n is not x and n.op not in LEAVES and n not in recorded and any(i is x or i in recorded for i in n.inputs if i in depends)),
+        key=lambda n: n.id,
+    )
+    if not boundary:
+        return None
+    what = "which the tape did not record (computed outside it, or inside stop_recording())"
+    if len(boundary) == 1 and boundary[0] in ys:
+        return f"{boundary[0].describe()} was not recorded by the tape (computed outside it, or inside stop_recording())"
+    if len(boundary) == 1:
+        return f"the only path from {x.describe()} goes through {boundary[0].describe()}, {what}"
+    listed = ", ".join(n.describe() for n in boundary[:3]) + (" ..." if len(boundary) > 3 else "")
+    return f"every path from {x.describe()} goes through a node the tape did not record: {listed}"
+
+
 def _where(node: Node) -> str:
     where = f" at {node.span.line}:{node.span.column}" if node.span else ""
     return f" (bound to {node.name}){where}" if node.name else where
 
 
-def _cut(node: Node, stop) -> str | None:
+def _cut(node: Node, stop, recorded=None) -> str | None:
     if node in stop:
         return f"{node.describe()}, which stop_gradients holds constant"
     if node.op.name == "stop_gradient":
@@ -252,6 +293,8 @@ def _cut(node: Node, stop) -> str | None:
         return f"{node.op.name}(){_where(node)}, whose result is {dtype_name(node.dtype)}"
     if node.op.grad == NOT_DIFFERENTIABLE:
         return f"{node.op.name}(){_where(node)}, which has no gradient"
+    if recorded is not None and node not in recorded:
+        return f"{node.describe()}, which the tape did not record (computed outside it)"
     return None
 
 
@@ -275,41 +318,130 @@ def _depends_on(ys, x: Node) -> set[Node]:
 
 # ----- hessians and jacobian -----
 
-def jacobian(y: Node, x: Node, span: Span | None = None) -> Node:
-    """dy/dx of shape y.shape + x.shape; zeros where y does not depend on x."""
-    for t, what in ((y, "y"), (x, "x")):
-        if static_size(t.shape) is None:
-            raise fail("E0507", f"jacobian needs the shape of {what} ({t.describe()}) before evaluation, but it is {shape_str(t.shape)}", span, help=["declare the placeholder with a full shape, e.g. placeholder X: float[2, 3]"])
-    if not is_float(x.dtype):
-        raise fail("E0508", f"jacobian with respect to {x.describe()}, an {dtype_name(x.dtype)} tensor", span, help=["integer tensors are constants for gradients; cast to float first"])
+def jacobian(y: Node, x: Node, span: Span | None = None, recorded=None) -> Node:
+    """dy/dx of shape y.shape + x.shape; zeros where y does not depend on x.
+
+    With static sizes, one gradient graph per element of y (so the result can
+    be differentiated again); with a size known only from the feeds, one
+    gradient graph run once per element at evaluation (jacobian_rows)."""
+    _check_jacobian_args(y, x, span, "jacobian")
     graph = y.graph
     n = static_size(y.shape)
-    if not is_float(y.dtype):
+    if n is None or static_size(x.shape) is None:
+        return _jacobian_rows(y, x, span, recorded, batch=False)
+    _check_jacobian_size(y, n * static_size(x.shape), span, f"jacobian of {y.describe()} ({n:,} elements) with respect to {x.describe()} ({static_size(x.shape):,})")
+    if not is_float(y.dtype) or n == 0:
         return graph.constant(np.zeros(tuple(y.shape) + tuple(x.shape), x.dtype))
     rows = []
     for i in range(n):
         seed = np.zeros(n, dtype=y.dtype)
         seed[i] = 1
-        (g,) = gradients([y], [x], grad_ys=[graph.constant(seed.reshape(y.shape))], unconnected_gradients="zero", span=span)
+        (g,) = gradients([y], [x], grad_ys=[graph.constant(seed.reshape(y.shape))], unconnected_gradients="zero", span=span, recorded=recorded)
         rows.append(g)
-    if not rows:
-        return graph.constant(np.zeros(tuple(y.shape) + tuple(x.shape), x.dtype))
     stacked = apply("stack", *rows, axis=0, span=span) if len(rows) > 1 else apply("expand_dims", rows[0], axis=0, span=span)
     return apply("reshape", stacked, shape=tuple(y.shape) + tuple(x.shape), span=span)
 
 
-def hessians(ys, xs, span: Span | None = None) -> list[Node]:
+def batch_jacobian(y: Node, x: Node, span: Span | None = None, recorded=None) -> Node:
+    """d y[b, ...] / d x[b, ...] for every b, shape y.shape + x.shape[1:] (TensorFlow's
+    batch_jacobian: row b of y depends only on row b of x). One gradient graph per
+    element of a row, each seeding every row at once."""
+    _check_jacobian_args(y, x, span, "batch_jacobian")
+    if y.shape is None or x.shape is None:  # the rank comes from the feeds
+        return _jacobian_rows(y, x, span, recorded, batch=True)
+    for t, what in ((y, "target"), (x, "source")):
+        if len(t.shape) == 0:
+            raise fail("E0505", f"batch_jacobian needs a {what} with a batch dimension, but {t.describe()} is a scalar", span, help=["batch_jacobian(y, x) takes y of shape [batch, ...] and x of shape [batch, ...]"])
+    if y.shape[0] is not None and x.shape[0] is not None and y.shape[0] != x.shape[0]:
+        raise fail("E0505", f"batch_jacobian needs the same batch size: the target has {y.shape[0]} rows, the source {x.shape[0]}", span, help=["the first dimension of both is the batch"])
+    graph = y.graph
+    inner_y, inner_x = tuple(y.shape[1:]), tuple(x.shape[1:])
+    t, batch = static_size(inner_y), y.shape[0] if y.shape[0] is not None else x.shape[0]
+    if t is None or static_size(inner_x) is None:
+        return _jacobian_rows(y, x, span, recorded, batch=True)
+    if batch is not None:
+        _check_jacobian_size(y, batch * t * static_size(inner_x), span, f"batch_jacobian of {y.describe()} with respect to {x.describe()}")
+    if not is_float(y.dtype) or t == 0 or batch == 0:
+        if batch is not None:
+            return graph.constant(np.zeros((batch,) + inner_y + inner_x, x.dtype))
+        return _jacobian_rows(y, x, span, recorded, batch=True)
+    rows = []
+    for i in range(t):
+        mask = np.zeros(t, dtype=y.dtype)
+        mask[i] = 1
+        mask = mask.reshape((1,) + inner_y)
+        if batch is not None and y.shape[0] is not None:
+            seed = graph.constant(np.broadcast_to(mask, (batch,) + inner_y).copy())
+        else:
+            seed = apply("multiply", apply("ones_like", y, span=span), graph.constant(mask), span=span)
+        (g,) = gradients([y], [x], grad_ys=[seed], unconnected_gradients="zero", span=span, recorded=recorded)
+        rows.append(g)
+    stacked = apply("stack", *rows, axis=1, span=span) if len(rows) > 1 else apply("expand_dims", rows[0], axis=1, span=span)
+    return apply("reshape", stacked, shape=(batch if batch is not None else -1,) + inner_y + inner_x, span=span)
+
+
+def _check_jacobian_size(y: Node, size: int, span, what: str):
+    """Refuse a Jacobian or Hessian over the graph's element limit before any seed row is made."""
+    limit = getattr(y.graph, "max_elements", None)
+    if limit is not None and size > limit:
+        raise fail(
+            "E0305",
+            f"{what} would have {size:,} elements, over the limit of {limit:,}",
+            span,
+            help=["raise the limit with --max-elements if you mean it"],
+        )
+
+
+def _check_jacobian_args(y: Node, x: Node, span, what: str):
+    if not is_float(x.dtype):
+        raise fail("E0508", f"{what} with respect to {x.describe()}, an {dtype_name(x.dtype)} tensor", span, help=["integer tensors are constants for gradients; cast to float first"])
+
+
+def _jacobian_rows(y: Node, x: Node, span, recorded, batch: bool) -> Node:
+    """A jacobian_rows node: the gradient graph of y seeded by a stand-in, which the op
+    runs once per element of y (of a row of y with batch) on the feeds' shapes."""
+    graph = y.graph
+    seed = graph.placeholder("jacobian seed", y.dtype, y.shape, span=span)
+    (g,) = gradients([y], [x], grad_ys=[seed], unconnected_gradients="zero", span=span, recorded=recorded)
+    # the nodes that depend on the seed (all made after it), and what they read from outside
+    seen, stack = set(), [g]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        if node.id > seed.id:
+            stack.extend(node.inputs)
+    depends = {seed}
+    for node in sorted(seen, key=lambda n: n.id):
+        if node.id > seed.id and any(i in depends for i in node.inputs):
+            depends.add(node)
+    sub = tuple(sorted(depends - {seed}, key=lambda n: n.id))
+    frontier = tuple(sorted({i for n in sub for i in n.inputs if i not in depends}, key=lambda n: n.id))
+    if g not in depends:  # the gradient does not depend on the seed: every row is g itself
+        sub, frontier = (), (g,)
+    attrs = {"seed": seed, "out": g, "sub": sub, "frontier": frontier, "batch": batch}
+    return graph.apply("jacobian_rows", (y, x, *frontier), attrs, span)
+
+
+def hessians(ys, xs, span: Span | None = None, recorded=None) -> list[Node]:
     """For each x the Hessian of sum(ys), shape x.shape + x.shape; zeros when linear or unconnected."""
     ys, xs = list(ys), list(xs)
     float_ys = [y for y in ys if is_float(y.dtype)]
     out = []
     for x in xs:
+        n = static_size(x.shape)
+        if n is not None:
+            _check_jacobian_size(x, n * n, span, f"the Hessian with respect to {x.describe()} ({n:,} elements)")
         if not float_ys:
-            out.append(x.graph.constant(np.zeros(tuple(x.shape or ()) * 2, x.dtype)))
+            if n is not None:
+                out.append(x.graph.constant(np.zeros(tuple(x.shape) * 2, x.dtype)))
+            else:
+                out.append(jacobian(apply("zeros_like", x, span=span), x, span, recorded))
             continue
         total = float_ys[0] if len(float_ys) == 1 and float_ys[0].shape == () else apply("add_n", *[apply("reduce_sum", y) for y in float_ys], span=span)
-        (g,) = gradients([total], [x], unconnected_gradients="zero", span=span)
-        out.append(jacobian(g, x, span))
+        (g,) = gradients([total], [x], unconnected_gradients="zero", span=span, recorded=recorded)
+        out.append(jacobian(g, x, span, recorded))
     return out
 
 

@@ -670,9 +670,7 @@ _PRECEDENCE = {
 
 def _merged(first, second, value):
     """`not in` / `is not`: one operator token from two."""
-    from lark import Token
-
-    return Token("COMP_OP", value, first.start_pos, first.line, first.column, second.end_line, second.end_column, second.end_pos)
+    return type(first)("COMP_OP", value, first.start_pos, first.line, first.column, second.end_line, second.end_column, second.end_pos)
 
 
 def _split_prefix(text: str):

@@ -1052,7 +1052,7 @@ def _silent():
 
 
 def _is_number(value) -> bool:
-    return type(value) in (int, float) or (isinstance(value, np.generic) and not isinstance(value, np.bool_) and np.asarray(value).dtype.kind in "iuf")
+    return type(value) in (int, float, bool) or (isinstance(value, np.generic) and not isinstance(value, np.bool_) and np.asarray(value).dtype.kind in "iuf")
 
 
 def _what(node) -> str:

@@ -1,20 +1,21 @@
 """Source text -> AST, with Lark's LALR parser and a transformer given to the
 constructor (no parse tree is built).
 
-Lark is imported on the first parse, never at import time, and its
-exceptions become ParseError diagnostics here and nowhere else (the
-classification itself lives in parse_errors.py, the callbacks that build the
-AST in parse_build.py). Nothing recurses with the nesting depth of the input:
-LALR is iterative and each callback builds one node from its children.
+The parser is Lark's stand-alone generator output, shipped as
+_lark_standalone.py and regenerated from grammar/gradcli.lark by
+`python -m gradcli.language.build_parser` (a test checks it matches). Loading
+it imports no Lark, reads no cache and no pickle, and builds no tables; it is
+imported on the first parse, never at import time. Its exceptions become
+ParseError diagnostics here and nowhere else (the classification itself lives
+in syntax_errors.py, the callbacks that build the AST in ast_builder.py).
+Nothing recurses with the nesting depth of the input: LALR is iterative and
+each callback builds one node from its children.
 """
 from __future__ import annotations
 
 import gc
-import hashlib
-import os
 import re
 import threading
-from pathlib import Path
 
 from . import ast
 from .ast_builder import KEYWORDS, _AstBuilder
@@ -29,8 +30,9 @@ __all__ = ["parse", "decode_source", "grammar_text", "CODES", "KEYWORDS"]
 
 _GRAMMAR_FILE = "gradcli.lark"
 _LOCK = threading.Lock()
-_parser = None  # the Lark object, built on first use
+_parser = None  # the stand-alone Lark object, built on first use
 _builder: "_AstBuilder | None" = None
+_POSTLEX = None  # the postlexer of the parser, whose `shift` maps a transcript's positions
 
 
 # ----------------------------------------------------------------- loading
@@ -40,8 +42,11 @@ def grammar_text() -> str:
     """The grammar, from the installed package or from a source checkout.
 
     A wheel ships it as gradcli/grammar/gradcli.lark; a checkout keeps the
-    one copy at <repo>/grammar/gradcli.lark.
+    one copy at <repo>/grammar/gradcli.lark. Parsing does not read it (the
+    shipped parser holds its tables); build_parser and the tests do.
     """
+    from pathlib import Path
+
     package = Path(__file__).resolve().parent.parent  # gradcli/
     for candidate in (package / "grammar" / _GRAMMAR_FILE, package.parent / "grammar" / _GRAMMAR_FILE):
         if candidate.is_file():  # the common cases, without importlib.resources' start-up cost
@@ -57,26 +62,6 @@ def grammar_text() -> str:
     return (package.parent / "grammar" / _GRAMMAR_FILE).read_text(encoding="utf-8")
 
 
-def _cache_path(grammar: str) -> str | None:
-    """A per-user file for Lark's pickled tables, or None when not writable.
-
-    Lark's own `cache=True` writes into the shared temp directory, where
-    another user could plant a pickle; a directory of our own avoids that.
-    """
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = os.path.join(base, "gradcli")
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-    except OSError:
-        return None
-    if not os.access(folder, os.W_OK):
-        return None
-    # One file per grammar text, so two installed versions do not keep
-    # overwriting each other's tables (Lark also checks a hash inside).
-    digest = hashlib.sha256(grammar.encode("utf-8")).hexdigest()[:16]
-    return os.path.join(folder, f"grammar-{digest}.lark-cache")
-
-
 _OPEN = frozenset({"LPAR", "LSQB", "LBRACE"})
 _CLOSE = frozenset({"RPAR", "RSQB", "RBRACE"})
 
@@ -89,12 +74,12 @@ class _BracketNewlines:
 
     always_accept = ("_NL",)
 
-    def __init__(self):
+    def __init__(self, token_class):
         self.shift = None  # line -> (offset delta, column delta), for transcripts
+        self.Token = token_class
 
     def process(self, stream):
-        from lark import Token
-
+        Token = self.Token
         depth = 0
         indents = [0]
         shift = self.shift
@@ -180,46 +165,79 @@ def untranscribe(text: str):
     return "\n".join(code), shift
 
 
-def _import_lark():
-    """lark.Lark, imported without the optional `regex` module.
+def _postlexer(runtime):
+    """The postlexer the parser runs with.
 
-    Lark imports `regex` when it is installed, to support an option this
-    grammar does not use; that costs about a tenth of gradcli's start-up.
-    The import is hidden only while lark loads, and only if nobody has
-    imported `regex` yet, so a user's own `import regex` still works.
+    `runtime` holds the Lark classes a postlexer may build on (`Indenter`,
+    `PostLex`, `Token`): the shipped stand-alone module's at run time, Lark's
+    own when build_parser generates the tables. Its `always_accept` is part of
+    the tables: regenerate the parser after changing it.
     """
-    import sys
+    global _POSTLEX
+    _POSTLEX = _BracketNewlines(runtime.Token)
+    return _POSTLEX
 
-    hide = "regex" not in sys.modules and "lark" not in sys.modules
-    if hide:
-        sys.modules["regex"] = None  # makes `import regex` raise ImportError
-    try:
-        from lark import Lark
-    finally:
-        if hide:
-            del sys.modules["regex"]
-    return Lark
+
+def _runtime():
+    """The shipped stand-alone parser module (Lark's runtime and the grammar's tables)."""
+    from . import _lark_standalone
+
+    return _lark_standalone
+
+
+def _lazy_contextual_lexer(runtime):
+    """Lark's contextual lexer, with each parser state's lexer built on first use.
+
+    Lark builds a lexer for every distinct set of acceptable terminals up front
+    (about fifty), where a short model visits a handful; each is built here the
+    first time the parser reaches a state that needs it, the same way Lark would.
+    """
+    from copy import copy
+
+    base = runtime.ContextualLexer
+
+    class LazyLexers(dict):
+        def __init__(self, owner, states):
+            super().__init__()
+            self._owner, self._states, self._by_accepts = owner, states, {}
+
+        def __missing__(self, state):
+            accepts = frozenset(self._states[state])
+            lexer = self._by_accepts.get(accepts)
+            if lexer is None:
+                owner = self._owner
+                conf = copy(owner._conf)
+                wanted = set(accepts) | set(conf.ignore) | set(owner._always_accept)
+                conf.terminals = [owner._terminals_by_name[n] for n in wanted if n in owner._terminals_by_name]
+                lexer = self._by_accepts[accepts] = base.BasicLexer(conf, None)
+            self[state] = lexer
+            return lexer
+
+    class LazyContextualLexer(base):
+        def __init__(self, conf, states, always_accept=()):  # no super().__init__: nothing is built yet
+            self._conf = copy(conf)
+            self._conf.terminals = list(conf.terminals)
+            self._terminals_by_name = conf.terminals_by_name
+            self._always_accept = tuple(always_accept)
+            self._root = None
+            self.lexers = LazyLexers(self, states)
+
+        @property
+        def root_lexer(self):  # used only to name the token after a lexing error
+            if self._root is None:
+                self._root = base.BasicLexer(self._conf, None)
+            return self._root
+
+    return LazyContextualLexer
 
 
 def _get_parser():
     global _parser, _builder
     if _parser is None:
-        Lark = _import_lark()
-
+        runtime = _runtime()
         builder = _AstBuilder()
-        options = dict(
-            parser="lalr",
-            lexer="contextual",
-            postlex=_BracketNewlines(),
-            transformer=builder,
-            maybe_placeholders=True,
-        )
-        text = grammar_text()
-        cache = _cache_path(text)
-        try:
-            parser = Lark(text, cache=cache, **options) if cache else Lark(text, **options)
-        except OSError:  # an unreadable or unwritable cache file is not an error
-            parser = Lark(text, **options)
+        plugins = {"ContextualLexer": _lazy_contextual_lexer(runtime)}
+        parser = runtime.Lark_StandAlone(transformer=builder, postlex=_postlexer(runtime), _plugins=plugins)
         _parser, _builder = parser, builder
     return _parser
 
@@ -233,8 +251,8 @@ def parse(source: Source) -> ast.Program:
     An empty file, or one with only comments, gives a Program with no
     statements. Raises ParseError with one E01xx diagnostic otherwise.
     """
-    parser = _get_parser()  # first: it imports lark in the way that keeps start-up short
-    from lark.exceptions import UnexpectedInput
+    parser = _get_parser()
+    UnexpectedInput = _runtime().UnexpectedInput
 
     text, shift = source.text, None
     transcript = untranscribe(text)
@@ -246,7 +264,7 @@ def parse(source: Source) -> ast.Program:
     # times over during a large parse; nothing here makes cycles.
     with _LOCK:
         _builder.begin(source)
-        postlexer = parser.options.postlex
+        postlexer = _POSTLEX
         postlexer.shift = shift
         enabled = gc.isenabled()
         gc.disable()

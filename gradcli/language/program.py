@@ -23,21 +23,6 @@ class ListValue:
     kind: str = "list"  # or "tuple" (Python's tuple in pasted code)
 
 
-@dataclass(eq=False)
-class Output:
-    """One thing a script shows: a print() call, a REPL echo, a bare expression's value.
-
-    values: one entry per print() argument (an echo has one): str, Python
-    number/bool/None, ndarray, nested list/tuple/dict of those, or an engine
-    Unconnected (a None gradient with its reason).
-    """
-
-    line: int
-    source: str
-    values: list
-    span: Span
-
-
 @dataclass(frozen=True)
 class DType:
     dtype: object  # np.dtype, or "float" for the run's default float
@@ -77,8 +62,24 @@ class Resolved:
     warnings: list = field(default_factory=list)
     stop_nodes: set = field(default_factory=set)  # stop_gradients tensors, held by finite differences
     gradient_calls: list = field(default_factory=list)  # (GradientCall) for check's finite differences
-    outputs: list = field(default_factory=list)  # Output records, in the order the script made them
+    outputs: list = field(default_factory=list)  # Output: what a pasted script prints or echoes, in order
     evaluated: bool = False  # the script evaluated tensors while it ran (sess.run, print, a condition)
+
+
+@dataclass(eq=False)
+class Output:
+    """One thing a script shows: a print() call, a REPL echo or a bare expression's value.
+
+    values: one entry per print() argument (an echo has one): str, Python
+    number/bool/None, ndarray, nested list/tuple/dict of those, or an engine
+    Unconnected (a None gradient, with its reason). render/outputs.py lays them out.
+    """
+
+    line: int  # the statement's 1-based line
+    source: str  # the statement's text
+    values: list
+    span: Span | None = None
+    echo: bool = False  # a REPL echo or bare expression: a string shows as its repr, as a REPL shows it
 
 
 @dataclass(eq=False)
@@ -89,3 +90,4 @@ class GradientCall:
     stop: list
     results: list
     span: Span
+    kind: str = "gradient"  # or "hessian", "jacobian": check cross-checks each against finite differences

@@ -49,7 +49,7 @@ _CHARACTER_HELP = {
 
 def _diagnose(error, source: Source) -> Diagnostic:
     """The one diagnostic for a Lark exception."""
-    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
+    from ._lark_standalone import UnexpectedCharacters, UnexpectedToken
 
     if isinstance(error, UnexpectedCharacters):
         diagnostic = _bad_character(error.pos_in_stream, source)
@@ -92,6 +92,10 @@ def _unexpected_token(error, source: Source) -> Diagnostic:
     accepts = set(error.accepts or error.expected or ())
     previous = stack[-1] if stack else None
     opens = _open_brackets(stack)
+    if token.type == "_NL" and token.start_pos >= _content_end(source):
+        # the last line's newline is the end of input: no message may depend on
+        # whether the file ends with one
+        token = token.update("$END", "")
     kind = token.type
     if kind == "_NL" and token.start_pos >= len(source.text.rstrip("\r\n")) and not source.text.endswith("\n"):
         kind = "$END"  # the newline parse() added at the end of the input
@@ -150,7 +154,8 @@ def _unexpected_token(error, source: Source) -> Diagnostic:
             return missing
     if kind == "$END":
         return Diagnostic("E0107", "unexpected end of input", span,
-                          label=f"expected {_expected_words(accepts)}")
+                          label=f"expected {_expected_words(accepts)}",
+                          help=_end_of_line_help(stack))
     if kind == "_NL":
         return Diagnostic("E0107", "unexpected end of line", span,
                           label=f"expected {_expected_words(accepts)}",
@@ -329,20 +334,25 @@ def _comment_start(line: str) -> int | None:
     return None
 
 
-def _as_end(token):
-    from lark import Token
+class _Place:
+    """A token-like position the parser did not make (the end of the input, a `*`)."""
 
-    return Token("$END", "", token.start_pos, token.line, token.column, token.line, token.column, token.start_pos)
+    def __init__(self, type, value, start_pos, line, column, end_line, end_column, end_pos):
+        self.type, self.value = type, value
+        self.start_pos, self.line, self.column = start_pos, line, column
+        self.end_line, self.end_column, self.end_pos = end_line, end_column, end_pos
+
+
+def _as_end(token):
+    return _Place("$END", "", token.start_pos, token.line, token.column, token.line, token.column, token.start_pos)
 
 
 def _leading_star(stack):
     """A `*` read where an expression should start (`y = * 2`): the parser took it for `*rest`."""
     if stack and type(stack[-1]) is ast.Starred and not stack[-1].double:
         if len(stack) == 1 or _is_token(stack[-2], {"EQUAL", "LPAR", "LSQB", "_NL"}):
-            from lark import Token
-
             span = stack[-1].span
-            return Token("MUL_OP", "*", span.start, span.line, span.column, span.line, span.column + 1, span.start + 1)
+            return _Place("MUL_OP", "*", span.start, span.line, span.column, span.line, span.column + 1, span.start + 1)
     return None
 
 

@@ -127,7 +127,7 @@ class TFCalls:
             declared = "; ".join(f"{n.name}: {dtype_name(n.dtype)}{shape_str(n.shape) if n.shape is not None else ''}" for n in missing)
             if condition:
                 raise fail("E0227", f"this condition depends on the placeholder {names}, whose value is not known while the graph is built", span, label="needs a fed value", labels=[Label(first.span, "declared here")] if first.span else [], notes=["TensorFlow: using a tf.Tensor as a Python bool is not allowed"], help=["use tf.where(cond, a, b) or tf.cond(cond, true_fn, false_fn) to choose by a tensor's value"])
-            raise fail("E0407", f"this run needs a value for the placeholder {names}", span, label="fetches need it", labels=[Label(first.span, "declared here")] if first.span else [], notes=[f"placeholders to feed: {declared}"], help=[f"pass it in feed_dict={{{first.name}: ...}}, or --feed {first.name}=..."])
+            raise fail("E0409", f"this run needs a value for the placeholder {names}", span, label="fetches need it", labels=[Label(first.span, "declared here")] if first.span else [], notes=[f"placeholders to feed: {declared}"], help=[f"pass it in feed_dict={{{first.name}: ...}}, or --feed {first.name}=..."])
         values = evaluate(list(nodes), feeds, self.seed, self.graph.max_elements)
         return [self.present(n, values[n]) for n in nodes]
 
@@ -162,7 +162,7 @@ class TFCalls:
                     raise self.none_fetched(v, span)
                 return ("value", v)
             if v is None and not output:
-                raise fail("E0510", "Fetch argument None has invalid type", span, help=["fetch tensors, lists of tensors or ops"])
+                raise fail("E0512", "Fetch argument None has invalid type", span, help=["fetch tensors, lists of tensors or ops"])
             if output and not isinstance(v, (int, float, bool, str, np.ndarray, np.generic)) and v is not None:
                 return ("value", self.describe(v))
             return ("value", v)
@@ -204,7 +204,7 @@ class TFCalls:
         what = f"the gradient of {', '.join(meta.of)} with respect to {meta.wrt}" if meta else "a gradient"
         labels = [Label(value.x.span, f"{value.x.name or 'the x'} is declared here")] if getattr(value.x, "span", None) is not None and value.x.span.line != span.line else []
         return fail(
-            "E0510",
+            "E0512",
             "Fetch argument None has invalid type: " + f"{what} is None",
             span,
             label="fetches a None gradient",
@@ -249,8 +249,13 @@ class TFCalls:
         if isinstance(left, str) and op == "%":
             return self.percent_format(left, right, node)
         if _plain(left) and _plain(right):
+            if type(left) is int and type(right) is int and op == "**" and right > 0 and abs(left) > 1 and (abs(left).bit_length() - 1) * right > 128:
+                raise _too_big(node)
             try:
-                return _PY_BINARY[op](left, right)
+                out = _PY_BINARY[op](left, right)
+                if type(out) is int and not -(2**63) <= out < 2**63:
+                    raise _too_big(node)
+                return out
             except ZeroDivisionError:
                 pass  # NumPy's inf/nan, as a tensor would
             except (TypeError, ValueError, OverflowError) as e:
@@ -600,6 +605,8 @@ class TFCalls:
             dtype = self.dtype_value(dtype, node.span)
         elif init_node.weak and init_node.dtype.kind in "iu":
             dtype = "int32"
+        elif not init_node.weak:
+            dtype = init_node.dtype
         dtype = self.graph.dtype_attr(dtype, default_float=True)
         var = self.graph.variable(name, init_node, dtype, init_node.shape, node.span)
         if keywords.get("trainable") is False:
@@ -622,6 +629,8 @@ class TFCalls:
             dtype = self.dtype_value(dtype, call.span)
         elif init_node.weak and init_node.dtype.kind in "iu":
             dtype = "int32"
+        elif not init_node.weak:
+            dtype = init_node.dtype  # a tensor's own dtype (bool, float32, ...)
         dtype = self.graph.dtype_attr(dtype, default_float=True)
         if not init_node.dtype.kind == "f" or dtype.kind == "f" or init_node.weak:
             pass
@@ -885,7 +894,7 @@ class TFCalls:
             return ListValue([n for n in tape.watched if n.op is VARIABLE], span, kind="tuple")
         if name in ("gradient", "jacobian", "batch_jacobian"):
             if tape.used is not None and not tape.persistent:
-                raise fail("E0511", "a non-persistent GradientTape can only compute one set of gradients", span, label="second use", labels=[Label(tape.used, "first use")], notes=["TensorFlow raises RuntimeError here"], help=["create the tape with tf.GradientTape(persistent=True) to call it more than once"])
+                raise fail("E0510", "a non-persistent GradientTape can only compute one set of gradients", span, label="second use", labels=[Label(tape.used, "first use")], notes=["TensorFlow raises RuntimeError here"], help=["create the tape with tf.GradientTape(persistent=True) to call it more than once"])
             tape.used = span
             if name == "gradient":
                 return self.tape_gradient(tape, node, positional, keywords)
@@ -1289,6 +1298,10 @@ def Resolver_call(self, node, args, name):
         func = A.Name(name, func.span)
     fake = A.Call(func, tuple(a for a in node.args), tuple(k for k in node.kwargs if type(k) is A.Keyword), node.span)
     return CallResolver.call(self, fake, args)
+
+
+def _too_big(node):
+    return fail("E0317", "literal-only integer arithmetic gives a number that does not fit in 64 bits", node.span, help=["write a float (with a decimal point) if you mean a large number"])
 
 
 def _tensorish_arg(value) -> bool:

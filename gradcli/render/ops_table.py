@@ -1,6 +1,6 @@
 """The op table that `gradcli ops` prints and docs/ops.md holds, read from the registry.
 
-Regenerate docs/ops.md with `GRADCLI_UPDATE_DOCS=1 python -m pytest tests/test_graph_ops.py`
+Regenerate docs/ops.md with `GRADCLI_UPDATE_DOCS=1 python -m pytest tests/learn/test_graph_ops.py`
 or `gradcli ops --markdown > docs/ops.md`.
 """
 from __future__ import annotations

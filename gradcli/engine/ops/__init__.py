@@ -2,6 +2,7 @@
 from .. import registry
 from . import elementwise, reduce, array  # noqa: F401  (registration happens on import)
 from . import structure, indexing, sums, construct, nn, linalg  # noqa: F401
+from . import derivatives  # noqa: F401  (custom_gradient, jacobian_rows: made by the gradient machinery)
 from ..registry import NAMES, NO_GRADIENT, NOT_DIFFERENTIABLE, OPS, OpDef, get
 
 __all__ = ["NAMES", "NO_GRADIENT", "NOT_DIFFERENTIABLE", "OPS", "OpDef", "get", "registry"]

@@ -1,0 +1,194 @@
+"""Regenerate gradcli/language/_lark_standalone.py from grammar/gradcli.lark.
+
+    python -m gradcli.language.build_parser          # rewrite the shipped parser
+    python -m gradcli.language.build_parser --check  # exit 1 if it is out of date
+
+The shipped parser is Lark's stand-alone LALR generator output: Lark's
+runtime (lexer, LALR driver, Indenter) and the grammar's tables as Python
+literals, in one module. Loading it imports no Lark, reads no cache and no
+pickle, and builds no tables (tests/language/test_parser_artefact.py checks
+that it matches the grammar). Run this after every change to the grammar or
+to the postlexer's `always_accept` in parse.py; it needs Lark installed, the
+shipped parser does not.
+
+A few lines of Lark's runtime are replaced (each replacement must match
+exactly once, so a Lark upgrade that moves them fails here, loudly):
+`logging` (an import this parser never uses for anything but silence),
+`pickle` (no pickle is ever loaded: the tables are literals), and the
+optional `regex` and `interegular` imports (not used by this grammar).
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import sys
+import types
+from pathlib import Path
+
+OUTPUT = Path(__file__).resolve().parent / "_lark_standalone.py"
+
+# The options the shipped parser is built with (at run time parse.py adds the
+# transformer and the postlexer, the two options a stand-alone parser takes).
+OPTIONS = dict(parser="lalr", lexer="contextual", maybe_placeholders=True)
+
+_NULL_LOGGER = '''\
+class _NullLogger:
+    """gradcli: Lark's logger, silent (logging is never imported)."""
+
+    def _nothing(self, *args, **kwargs):
+        pass
+
+    debug = info = warning = error = exception = setLevel = addHandler = _nothing
+
+
+logger = _NullLogger()
+'''
+
+_NO_PICKLE = '''\
+class pickle:  # gradcli: no pickle is ever loaded or written
+    HIGHEST_PROTOCOL = 0
+
+    @staticmethod
+    def load(*args, **kwargs):
+        raise TypeError("gradcli's parser loads no pickles")
+
+    dump = loads = dumps = load
+'''
+
+# (old text, new text): each old text must occur exactly once in Lark's output
+_REPLACEMENTS = [
+    ("import logging\n", ""),
+    (
+        'logger: logging.Logger = logging.getLogger("lark")\n'
+        "logger.addHandler(logging.StreamHandler())\n##\n\n##\n\n"
+        "logger.setLevel(logging.CRITICAL)\n",
+        _NULL_LOGGER,
+    ),
+    ("try:\n    import regex\n    _has_regex = True\nexcept ImportError:\n    _has_regex = False\n",
+     "regex = None\n_has_regex = False  # gradcli: the optional `regex` module is never imported\n"),
+    ("import pickle, zlib, base64\n", _NO_PICKLE),
+    # One object per grammar symbol instead of one per occurrence in a rule (symbols are
+    # compared by name and never changed after loading): half the objects the tables make.
+    (
+        "        if '__type__' in data:  ##\n\n"
+        "            class_ = namespace[data['__type__']]\n"
+        "            return class_.deserialize(data, memo)\n",
+        "        if '__type__' in data:\n"
+        "            kind = data['__type__']\n"
+        "            if kind == 'Terminal' or kind == 'NonTerminal':  # gradcli: symbols shared\n"
+        "                key = (kind, data['name'], data.get('filter_out'))\n"
+        "                symbol = _SYMBOLS.get(key)\n"
+        "                if symbol is None:\n"
+        "                    symbol = _SYMBOLS[key] = namespace[kind].deserialize(data, memo)\n"
+        "                return symbol\n"
+        "            class_ = namespace[kind]\n"
+        "            return class_.deserialize(data, memo)\n",
+    ),
+    ("def _deserialize(data: Any, namespace: Dict[str, Any], memo: Dict) -> Any:\n",
+     "_SYMBOLS: Dict = {}\n\n\ndef _deserialize(data: Any, namespace: Dict[str, Any], memo: Dict) -> Any:\n"),
+    # A memo reference (every Reduce action of the table is one) returns before the class's
+    # namespace is built: a third of the time it takes to load the tables.
+    (
+        "        namespace = getattr(cls, '__serialize_namespace__', [])\n"
+        "        namespace = {c.__name__:c for c in namespace}\n\n"
+        "        fields = getattr(cls, '__serialize_fields__')\n\n"
+        "        if '@' in data:\n"
+        "            return memo[data['@']]\n",
+        "        if '@' in data:  # gradcli: a memo reference first, before any other work\n"
+        "            return memo[data['@']]\n\n"
+        "        namespace = getattr(cls, '__serialize_namespace__', [])\n"
+        "        namespace = {c.__name__:c for c in namespace}\n\n"
+        "        fields = getattr(cls, '__serialize_fields__')\n",
+    ),
+]
+
+
+def inputs_digest(grammar: str, always_accept) -> str:
+    """What the shipped parser is a function of: the grammar, the options, the postlexer's terminals, Lark's version."""
+    import lark
+
+    key = repr((grammar, sorted(OPTIONS.items()), tuple(always_accept), lark.__version__))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _lark_runtime():
+    """Lark's own classes under the names the shipped module gives them, for parse._postlexer."""
+    from lark import Token
+    from lark.indenter import Indenter
+    from lark.lark import PostLex
+
+    return types.SimpleNamespace(Token=Token, Indenter=Indenter, PostLex=PostLex)
+
+
+def build_lark(transformer=None):
+    """A Lark parser built from the grammar text, the way the shipped one was (tests compare the two)."""
+    from lark import Lark
+
+    from . import parse
+
+    postlex = parse._postlexer(_lark_runtime())
+    return Lark(parse.grammar_text(), postlex=postlex, transformer=transformer, **OPTIONS)
+
+
+def generate() -> str:
+    """The text of _lark_standalone.py for the current grammar."""
+    import lark
+    from lark.tools.standalone import gen_standalone
+
+    from . import parse
+
+    grammar = parse.grammar_text()
+    always_accept = parse._postlexer(_lark_runtime()).always_accept
+    built = build_lark()
+    # The postlexer shaped the tables (its terminals are kept) but is given again at load
+    # time: it is no part of the data (Lark would write the object's repr).
+    built.options.postlex = None
+    out = io.StringIO()
+    gen_standalone(built, out=out)
+    text = out.getvalue()
+    for old, new in _REPLACEMENTS:
+        count = text.count(old)
+        if count != 1:
+            raise SystemExit(f"Lark {lark.__version__}'s stand-alone output has {count} copies of {old[:40]!r}, expected 1: update build_parser.py")
+        text = text.replace(old, new)
+    header = (
+        "# gradcli's parser: generated by `python -m gradcli.language.build_parser` from\n"
+        "# grammar/gradcli.lark. Do not edit; regenerate after changing the grammar.\n"
+        f"INPUTS_SHA256 = {inputs_digest(grammar, always_accept)!r}\n"
+        f"ALWAYS_ACCEPT = {tuple(always_accept)!r}\n"
+    )
+    return header + text
+
+
+def shipped_digest() -> str | None:
+    """The INPUTS_SHA256 line of the shipped module, read as text (no import)."""
+    if not OUTPUT.is_file():
+        return None
+    for line in OUTPUT.read_text(encoding="utf-8").splitlines()[:8]:
+        if line.startswith("INPUTS_SHA256 = "):
+            return line.split("=", 1)[1].strip().strip("'\"")
+    return None
+
+
+def current_digest() -> str:
+    from . import parse
+
+    return inputs_digest(parse.grammar_text(), parse._postlexer(_lark_runtime()).always_accept)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="only say whether the shipped parser is up to date")
+    args = parser.parse_args(argv)
+    if args.check:
+        ok = shipped_digest() == current_digest()
+        print("up to date" if ok else f"{OUTPUT.name} is out of date: run python -m gradcli.language.build_parser")
+        return 0 if ok else 1
+    OUTPUT.write_text(generate(), encoding="utf-8")
+    print(f"wrote {OUTPUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
