@@ -222,15 +222,15 @@ class Model:
                 else:
                     evaluable_claims.append(claim)
                     wanted += [claim.lhs, claim.rhs]
-        values = evaluate(wanted, fed, seed, self.max_elements)
+        values = evaluate(wanted, fed, seed, self.max_elements, keep="fetches")
         entries = [self._entry(name, values_of[name], values) for name in names]
         for claim in evaluable_claims:
             lhs, rhs = self.present(claim.lhs, values[claim.lhs]), self.present(claim.rhs, values[claim.rhs])
             err, ok = compare_claim(lhs, rhs)
             claim_results.append(ClaimResult(claim, lhs, rhs, err, ok))
         claim_results.sort(key=lambda c: c.claim.span.start)
-        warnings = self.resolved.warnings + self._non_finite(wanted, fed, values)
-        return RunResult(entries, claim_results, warnings, len(values))
+        warnings = self.resolved.warnings + self._non_finite(wanted, fed, values, seed)
+        return RunResult(entries, claim_results, warnings, values.evaluated)
 
     @_located
     def eval(self, feeds: dict | None = None, fetch=None, seed: int = 0) -> dict:
@@ -250,7 +250,7 @@ class Model:
             grad_ys = [grad_ys]
         request = self.gradient_request(ys, xs, grad_ys, stop_gradients or (), unconnected_gradients)
         nodes = [r for r in request.results if isinstance(r, Node)]
-        values = evaluate(nodes, self.feed_dict(feeds), seed, self.max_elements)
+        values = evaluate(nodes, self.feed_dict(feeds), seed, self.max_elements, keep="fetches")
         return [self.present(r, values[r]) if isinstance(r, Node) else None for r in request.results]
 
     # ----- what `gradcli grad` asks -----
@@ -288,7 +288,7 @@ class Model:
     def run_gradients(self, request: "GradientRequest", feeds=None, seed: int = 0) -> "GradResult":
         fed = self.feed_dict(feeds)
         wanted = list(request.y_nodes) + [r for r in request.results if isinstance(r, Node)]
-        values = evaluate(wanted, fed, seed, self.max_elements)
+        values = evaluate(wanted, fed, seed, self.max_elements, keep="fetches")
         ys = {y: self.present(n, values[n]) for y, n in zip(request.ys, request.y_nodes)}
         grads, unconnected = {}, {}
         for x, r in zip(request.xs, request.results):
@@ -297,12 +297,20 @@ class Model:
             else:
                 grads[x] = None
                 unconnected[x] = r.reason
-        warnings = self.resolved.warnings + self._non_finite(wanted, fed, values)
+        warnings = self.resolved.warnings + self._non_finite(wanted, fed, values, seed)
         return GradResult(ys, grads, unconnected, warnings)
 
-    def _non_finite(self, wanted, fed, values) -> list[Diagnostic]:
-        """W0601 at the first op that made a NaN or infinity, when a result has one."""
+    def _non_finite(self, wanted, fed, values, seed=0) -> list[Diagnostic]:
+        """W0601 at the first op that made a NaN or infinity, when a result has one.
+
+        The run kept only its results, so the provenance comes from a second
+        pass that keeps every value (paid only when a result is not finite).
+        """
         if all(values[n].dtype.kind != "f" or np.isfinite(values[n]).all() for n in wanted if n in values):
+            return []
+        try:
+            values = evaluate(wanted, fed, seed, self.max_elements)
+        except GradcliError:  # too large to hold every value at once: no provenance
             return []
         found = first_non_finite(needed_nodes(wanted, fed), values)
         if found is None:
