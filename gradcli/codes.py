@@ -117,7 +117,8 @@ EXAMPLES = [
     _e("E0314", "a square matrix needed", "var m = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]\nt = inv(m)\n", exit=INVALID),
     _e("E0315", "invalid arguments to an op", "var x = [1.0, 2.0]\ny = reduce_sum(x, axis=\"rows\")\n", exit=INVALID),
     _e("E0316", "a model nested too deeply to evaluate", exit=INVALID),
-    _e("E0317", "an integer literal that does not fit in 64 bits", "y = 9223372036854775808\n", exit=INVALID),
+    _e("E0317", "an integer literal, or literal-only integer arithmetic, that does not fit in 64 bits", "y = 9223372036854775808\n", exit=INVALID),
+    _e("E0318", "an integer division or modulo by zero, or an integer to a negative power", "y = 7 // 0\n", exit=INVALID),
     # E04xx: feeds
     _e("E0401", "missing feeds (all listed at once)", "placeholder X: float[2, 1]\nplaceholder Y: float[2, 1]\ncost = reduce_sum((X - Y) ** 2)\n", exit=USAGE),
     _e("E0402", "a fed value of the wrong shape", "placeholder X: float[2, 1]\ny = X * 2\n", "eval", "{model}", "--feed", "X=1,2,3", exit=USAGE),

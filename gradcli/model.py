@@ -114,6 +114,12 @@ class Model:
         return self.resolved.graph
 
     @property
+    def outputs(self) -> list:
+        """What the script printed or echoed, in order (language.program.Output records;
+        render.outputs lays them out as text or JSON)."""
+        return list(getattr(self.resolved, "outputs", []))
+
+    @property
     def warnings(self) -> list[Diagnostic]:
         return list(self.resolved.warnings)
 

@@ -52,9 +52,9 @@ def _eval_once(run, m, feeds, fetch) -> int:
     result = m.run(feeds, fetch, run.seed)
     run.mark("evaluate")
     if run.as_json:
-        run.document(eval_json(result))
+        run.document(eval_json(result, m.outputs))
     else:
-        run.lines(eval_lines(result, run.precision))
+        run.lines(eval_lines(result, run.precision, m.outputs, fetch))
     run.warn(result.warnings)
     run.timings(f"{result.nodes_evaluated} nodes evaluated")
     return ExitCode.OK

@@ -131,6 +131,8 @@ def runtime_error(node: Node, error: Exception, args) -> Exception:
     op = node.op.name
     if isinstance(error, np.linalg.LinAlgError):
         return fail("E0308", f"{op}() failed: the matrix is singular", node.span, help=["a singular matrix has no inverse; check the values fed"])
+    if isinstance(error, ZeroDivisionError):  # integer kernels, as TensorFlow's InvalidArgumentError
+        return fail("E0318", f"{op}(): {error}", node.span, help=["cast to float first if you mean inf or NaN"])
     if isinstance(error, IndexError):
         return fail("E0309", f"index out of range in {op}(): {error}", node.span)
     shapes = ", ".join(shape_str(np.shape(a)) for a in args)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .graph import Node, apply, gc_paused
+from .graph import Node, apply, cast_weak, gc_paused
 from .dtypes import dtype_name, is_float, shape_str, static_size
 from .registry import LEAVES, NO_GRADIENT, NOT_DIFFERENTIABLE
 from ..source import Label, Span
@@ -178,7 +178,7 @@ def _seeds(ys, grad_ys, span):
             seeds.append(ones_like_static(y))
             continue
         if seed.weak and seed.dtype != y.dtype:  # a literal seed takes its y's dtype, as any literal does
-            seed = apply("cast", seed, dtype=y.dtype, span=seed.span)
+            seed = cast_weak(seed, y.dtype, weak=y.weak)
         if seed.dtype != y.dtype:
             raise fail("E0506", f"the seed for {y.describe()} is {dtype_name(seed.dtype)}, but {y.describe()} is {dtype_name(y.dtype)}", seed.span or span, help=["cast the seed to the y's dtype"])
         if not _compatible(seed.shape, y.shape):

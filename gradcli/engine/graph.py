@@ -152,14 +152,22 @@ class Graph:
             default = op.default_float(attrs) if callable(op.default_float) else op.default_float
             attrs = {**attrs, "dtype": self.dtype_attr(attrs.get("dtype"), default)}
         inputs = tuple(inputs) if all(isinstance(x, Node) for x in inputs) else tuple(self.lift(x, inputs) for x in inputs)
+        if op.bool_attrs:
+            _check_bool_attrs(op, attrs, span)
         if op.promote:
             # promote=True: every input shares one dtype; promote=k: inputs from k on
             first = 0 if op.promote is True else op.promote
             if inputs[first:]:
                 inputs = inputs[:first] + promote(inputs[first:], span)
+        if op.needs_float:
+            # a weak integer meeting a float op is a float before the forward runs: softplus(2) is 2.127
+            inputs = tuple(cast_weak(x, np.float64, weak=True) if x.weak and x.dtype.kind in "iub" else x for x in inputs)
+        if op.name in _EXACT and inputs and all(x.weak and x.op is registry.CONSTANT and x.dtype.kind in "iu" for x in inputs):
+            return self._exact_integers(op, inputs, span)
         shape, dtype = op.infer(inputs, attrs, span)
-        # literal-only arithmetic stays weak; a comparison's bool never is
-        weak = bool(inputs) and all(x.weak for x in inputs) and np.dtype(dtype).kind in "if"
+        # literal-only arithmetic stays weak; a comparison's bool never is; a dtype
+        # given explicitly (constant(0.1, dtype=float32), cast(2, float32)) makes a strong tensor
+        weak = bool(inputs) and all(x.weak for x in inputs) and np.dtype(dtype).kind in "if" and not (op.name in _STRONG_WITH_DTYPE and attrs.get("dtype") is not None)
         self._check_size(shape, span)
         if op.random:
             attrs = {**attrs, "stream": self.random_ops}
@@ -183,6 +191,31 @@ class Graph:
             raise fail("E0317", f"the integer {value} does not fit in 64 bits", span, help=["write it as a float (with a decimal point) if you mean a large number"])
         array = np.array(value, dtype=np.float64 if isinstance(value, float) else np.int64)
         return Node(self, registry.CONSTANT, (), {"value": array}, (), array.dtype, True, span)
+
+    def _exact_integers(self, op, inputs, span) -> Node:
+        """Literal-only integer arithmetic, exactly as Python computes it (2 ** 100 does not
+        wrap): the result is a literal again, or E0317 when it does not fit in 64 bits."""
+        values = [x.attrs["value"].astype(object) for x in inputs]
+        try:
+            with np.errstate(all="raise"):
+                result = np.asarray(_EXACT[op.name](*values), dtype=object)
+        except ZeroDivisionError:
+            what = "0 to a negative power" if op.name == "pow" else "integer division by zero" if op.name == "floordiv" else "integer modulo by zero"
+            raise fail("E0318", what, span, notes=["Python raises ZeroDivisionError here; TensorFlow's integer kernels raise InvalidArgumentError"]) from None
+        except OverflowError:
+            raise fail("E0317", f"{op.name}() of integer literals gives a result that does not fit in 64 bits", span, help=["write one operand as a float (with a decimal point) if you mean a large number"]) from None
+        flat = [v for v in result.reshape(-1)]
+        if any(isinstance(v, float) for v in flat):  # 2 ** -1 == 0.5, as in Python
+            array = np.array(result.tolist(), dtype=np.float64).reshape(result.shape)
+        else:
+            big = next((v for v in flat if not -(2**63) <= v < 2**63), None)
+            if big is not None:
+                digits = str(big)
+                shown = digits if len(digits) <= 30 else f"{digits[:12]}…{digits[-6:]} ({len(digits)} digits)"
+                raise fail("E0317", f"{op.name}() of integer literals gives {shown}, which does not fit in 64 bits", span, help=["write one operand as a float (with a decimal point) if you mean a large number"])
+            array = np.array(result.tolist(), dtype=np.int64).reshape(result.shape)
+        self._check_size(array.shape, span)
+        return Node(self, registry.CONSTANT, (), {"value": array}, array.shape, array.dtype, True, span)
 
     def call(self, op, inputs, attrs=None, span=None):
         """`apply`, or for a list-valued op (unstack, split) the list of nodes it builds."""
@@ -282,7 +315,50 @@ def cast_weak(node: Node, dtype, weak=False) -> Node:
     if node.op is registry.CONSTANT:
         value = node.attrs["value"].astype(dtype)
         return Node(node.graph, registry.CONSTANT, (), {"value": value}, node.shape, np.dtype(dtype), weak, node.span)
-    return node.graph.apply("cast", (node,), {"dtype": np.dtype(dtype)}, node.span)
+    out = node.graph.apply("cast", (node,), {"dtype": np.dtype(dtype)}, node.span)
+    out.weak = True  # the value is still made only of literals
+    return out
+
+
+def _exact_pow(a, b):
+    # Python: 2 ** -1 == 0.5 and 0 ** -1 raises ZeroDivisionError; a result certain not to
+    # fit in 64 bits is refused before Python builds a huge number
+    def one(x, y):
+        if y > 63 and abs(x) > 1:
+            raise OverflowError
+        return x ** y
+
+    return np.vectorize(one, otypes=[object])(a, b) if a.size and b.size else a * b
+
+
+def _exact_floor(fn):
+    def checked(a, b):
+        if b.size and (np.broadcast_to(b, np.broadcast(a, b).shape) == 0).any():
+            raise ZeroDivisionError
+        return fn(a, b)
+
+    return checked
+
+
+# literal-only integer arithmetic computed with Python integers (object arrays)
+_EXACT = {
+    "add": np.add,
+    "subtract": np.subtract,
+    "multiply": np.multiply,
+    "negative": np.negative,
+    "pow": _exact_pow,
+    "floordiv": _exact_floor(np.floor_divide),
+    "floormod": _exact_floor(np.mod),
+}
+# ops whose explicit dtype attribute makes a strongly typed result, as in TensorFlow
+_STRONG_WITH_DTYPE = frozenset({"constant", "cast"})
+
+
+def _check_bool_attrs(op, attrs, span):
+    for name in op.bool_attrs:
+        value = attrs.get(name)
+        if name in attrs and not isinstance(value, (bool, np.bool_)):
+            raise fail("E0315", f"{op.name}()'s '{name}' must be True or False, got {value!r}", span, help=[f"write {name}=True or {name}=False"])
 
 
 def mixed_dtypes(a: Node, b: Node, span, weak_float=False):

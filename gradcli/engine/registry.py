@@ -52,6 +52,8 @@ class OpDef:
     tags: tuple[str, ...] = field(default=())
     default_float: bool | Callable = False  # a dtype=None (or absent) attribute means the run's default float; a callable decides from the attrs
     lister: Callable | None = None  # list-valued ops: (graph, inputs, attrs, span) -> [Node], built from other ops
+    needs_float: bool = False  # a float op: weak integer inputs become floats before the forward (float_only rules)
+    bool_attrs: tuple[str, ...] = ()  # attributes that take True/False only (those whose default is a bool)
 
     @property
     def differentiable(self) -> bool:
@@ -152,6 +154,8 @@ def register(
     where = f"{caller.f_code.co_filename}:{caller.f_lineno}"
     if not rule:
         rule = "no gradient (an integer or boolean result)" if grad == NOT_DIFFERENTIABLE else grad if isinstance(grad, str) else ""
+    options.setdefault("needs_float", getattr(infer, "needs_float", False))
+    options.setdefault("bool_attrs", tuple(p.name for p in params if p.kind == "attr" and isinstance(p.default, bool)))
     op = OpDef(name, forward, infer, grad, params, doc, rule, tuple(aliases), registered_at=where, **options)
     for key in (name, *aliases):
         if key in NAMES:
@@ -191,6 +195,7 @@ def float_only(rule):
             dtype = np.dtype(np.float64)
         return shape, dtype
 
+    checked.needs_float = True
     return checked
 
 

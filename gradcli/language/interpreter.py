@@ -132,10 +132,12 @@ class Resolver(CallResolver):
         self.out.bindings[name.id] = node
         self.out.binding_spans[name.id] = name.span
 
-    def var(self, name: A.Name, type_: A.TypeExpr | None, value_expr, span, dtype=None, shape=None):
+    def var(self, name: A.Name, type_: A.TypeExpr | None, value_expr, span, dtype=None, shape=None, keep_dtype=False):
         init = self.tensor(self.expr(value_expr), value_expr.span)
         if type_ is not None:
             dtype, shape = self.type_expr(type_)
+        if keep_dtype and dtype is None:  # tf.Variable keeps its initial value's dtype: Variable(3) is int32
+            dtype = init.dtype if not init.weak else "int32" if init.dtype.kind in "iu" else None
         dtype = self.graph.dtype_attr(dtype, default_float=True)
         if shape is None:
             shape = init.shape
@@ -195,7 +197,7 @@ class Resolver(CallResolver):
         dtype = None
         if len(args) > 1 or "dtype" in kw:
             dtype = self.dtype_value(self.expr(args[1] if len(args) > 1 else kw["dtype"].value), call.span)
-        self.var(target, None, init, call.span, dtype=dtype)
+        self.var(target, None, init, call.span, dtype=dtype, keep_dtype=True)
 
     def tf_placeholder(self, target: A.Name, call: A.Call):
         kw = {k.name: k for k in call.kwargs}
@@ -297,7 +299,9 @@ class Resolver(CallResolver):
         if kind is A.String:
             return node.value
         if kind is A.Bool:
-            return self.graph.constant(node.value, dtype=np.bool_, span=node.span)
+            c = self.graph.constant(node.value, dtype=np.bool_, span=node.span)
+            self.literals.add(c)  # [[True], [False]] is one bool tensor
+            return c
         if kind is A.NoneLit:
             return None
         if kind in (A.Call, A.ListExpr, A.Index):
@@ -405,7 +409,7 @@ class Resolver(CallResolver):
             raise fail("E0306", "the rows of this list have different lengths", value.span, help=["a tensor literal must be rectangular"]) from None
         if array.dtype == object:
             raise fail("E0306", "the rows of this list have different lengths", value.span, help=["a tensor literal must be rectangular"])
-        c = self.graph.constant(array, weak=True, span=value.span)
+        c = self.graph.constant(array, weak=array.dtype != np.bool_, span=value.span)
         self.literals.add(c)
         return c
 

@@ -80,6 +80,23 @@ class Resolved:
     warnings: list = field(default_factory=list)
     stop_nodes: set = field(default_factory=set)  # stop_gradients tensors, held by finite differences
     gradient_calls: list = field(default_factory=list)  # (GradientCall) for check's finite differences
+    outputs: list = field(default_factory=list)  # Output: what a pasted script prints or echoes, in order
+
+
+@dataclass(eq=False)
+class Output:
+    """One thing a script shows: a print() call, a REPL echo or a bare expression's value.
+
+    values: one entry per print() argument (an echo has one): str, Python
+    number/bool/None, ndarray, nested list/tuple/dict of those, or an engine
+    Unconnected (a None gradient, with its reason). render/outputs.py lays them out.
+    """
+
+    line: int  # the statement's 1-based line
+    source: str  # the statement's text
+    values: list
+    span: Span | None = None
+    echo: bool = False  # a REPL echo or bare expression: a string shows as its repr, as a REPL shows it
 
 
 @dataclass(eq=False)

@@ -349,7 +349,7 @@ _UNARY_CALLS = {
     if [p.name for p in op.params] == ["x"] and "internal" not in op.tags and name not in ("negative", "identity", "square", "reciprocal", "rsqrt", "logical_not")
 }
 _ELEMENTWISE_CALLS = _UNARY_CALLS | {"maximum", "minimum", "atan2", "squared_difference", "floormod", "floordiv", "logical_and", "logical_or", "logical_not", "stop_gradient", "leaky_relu", "clip_by_value"}
-_BROADCAST_OPS = _ELEMENTWISE_CALLS | {"add", "subtract", "multiply", "divide", "pow", "negative", "identity", "square", "reciprocal", "rsqrt", "where", "relu_grad", "add_n", "cast", "broadcast_like"} | set(COMPARE)
+_BROADCAST_OPS = _ELEMENTWISE_CALLS | {"add", "subtract", "multiply", "divide", "pow", "negative", "identity", "square", "reciprocal", "rsqrt", "where", "relu_grad", "sqrt_grad", "rsqrt_grad", "reciprocal_grad", "relu6_grad", "leaky_relu_grad", "add_n", "cast", "broadcast_like"} | set(COMPARE)
 
 
 def formula(node: Node, names: dict | None = None) -> str | None:
@@ -605,6 +605,17 @@ def _elementwise(node: Node, a: list[Expr]) -> Expr:
         return where(a[0], a[1], a[2])
     if name == "relu_grad":
         return where(compare(">", a[1], Num(0)), a[0], Num(0))
+    # the gradient kernels of engine/ops/elementwise.py (their 0 where dy is 0 is not spelled)
+    if name == "sqrt_grad":
+        return mul(0.5, [(a[1], Num(1)), (a[0], Num(-1))])
+    if name == "rsqrt_grad":
+        return mul(-0.5, [(a[1], Num(1)), (a[0], Num(3))])
+    if name == "reciprocal_grad":
+        return mul(-1, [(a[1], Num(1)), (a[0], Num(2))])
+    if name == "relu6_grad":
+        return where(call("logical_and", [compare(">", a[1], Num(0)), compare("<", a[1], Num(6))], sig), a[0], Num(0))
+    if name == "leaky_relu_grad":
+        return where(compare(">", a[1], Num(0)), a[0], mul(node.attrs.get("alpha", 0.2), [(a[0], Num(1))]))
     if name == "leaky_relu":
         return call("leaky_relu", a, sig, [("alpha", number_text(node.attrs.get("alpha", 0.2)))] if node.attrs.get("alpha", 0.2) != 0.2 else [])
     if all(is_num(e) for e in a) and name in _FOLDABLE:

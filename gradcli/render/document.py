@@ -64,10 +64,15 @@ def claims_json(claims) -> list:
     return out
 
 
-def eval_json(result) -> dict:
-    """`gradcli eval`'s fields: the values with their shapes, dtypes and derivatives, the
-    expect claims and the warnings."""
-    return {**entries_json(result.entries), "expects": claims_json(result.claims), "diagnostics": diagnostics_json(result.warnings)}
+def eval_json(result, outputs=()) -> dict:
+    """`gradcli eval`'s fields: the values with their shapes, dtypes and derivatives, what
+    a script printed (when it printed), the expect claims and the warnings."""
+    doc = entries_json(result.entries)
+    if outputs:
+        from .outputs import outputs_json
+
+        doc["outputs"] = outputs_json(outputs)
+    return {**doc, "expects": claims_json(result.claims), "diagnostics": diagnostics_json(result.warnings)}
 
 
 def grad_json(request, result, formulas: dict | None = None) -> dict:

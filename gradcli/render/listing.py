@@ -72,9 +72,16 @@ def layout(rows: list[Row]) -> list[tuple]:
     return lines
 
 
-def eval_lines(result, precision: int) -> list[tuple]:
-    """`gradcli eval`'s listing: the values, then the expect claims."""
-    lines = layout(entry_rows(result.entries, precision)) + claim_lines(result.claims, precision)
+def eval_lines(result, precision: int, outputs=(), fetch=None) -> list[tuple]:
+    """`gradcli eval`'s listing: the values (or, for a script that prints and no --fetch,
+    what it prints), then the expect claims."""
+    if outputs and not fetch:
+        from .outputs import output_lines
+
+        lines = output_lines(outputs, precision)
+    else:
+        lines = layout(entry_rows(result.entries, precision))
+    lines += claim_lines(result.claims, precision)
     return lines or [("(nothing to show: the model binds no names; add `fetch NAME` or --fetch NAME)", "dim")]
 
 

@@ -11,11 +11,12 @@ The rules a page follows (docs/README-style pages written by anyone pick them up
   folders (samples/, docs/, ...) are linked, so `samples/linear.grad` works and nothing is
   written into the checkout.
 
-A command whose words are written as `shlex.join` would write them (every `gradcli ...` of the
-docs) runs in this process through Click, with prog_name "gradcli": that is the same code a
-shell would run, minus a process start per example (about 0.4 s each, 130 examples). Any
-other command (a pipe into jq, a redirection, printf) runs in bash, with `gradcli` on PATH
-bound to this interpreter.
+A `gradcli ...` command whose words are written as `shlex.join` would write them (optionally
+with `2>/dev/null` and piped into `jq` commands written the same way) runs gradcli in this
+process through Click, with prog_name "gradcli", and jq as a process: that is the code a shell
+would run, minus a process start per example (0.4 s or more each, and there are over 150).
+Any other command (a redirection, printf, a here-document, unusual quoting) runs in bash,
+with `gradcli` on PATH bound to this interpreter.
 """
 from __future__ import annotations
 
@@ -185,19 +186,51 @@ class Runner:
                 section.outputs[step.line] = self.run(step.command, where)
 
     def run(self, command: str, where: Path) -> str:
-        try:
-            words = shlex.split(command)
-        except ValueError:
-            words = None
-        if words and words[0] == "gradcli" and shlex.join(words) == command:
-            return _in_process(words[1:], where)
+        pipeline = _simple_pipeline(command)
+        if pipeline is not None:
+            (args, quiet), filters = pipeline
+            output, stdout, stderr = _in_process(args, where)
+            if not filters:
+                return stdout if quiet else output  # interleaved, as a terminal shows them
+            for words in filters:
+                stdout = _run_jq(stdout, words)
+            return ("" if quiet else stderr) + stdout  # gradcli's stderr comes before jq prints
         env = {**os.environ, **ENV, "PATH": f"{self.bin}{os.pathsep}{os.environ.get('PATH', '')}"}
         proc = subprocess.run(["bash", "-c", command], cwd=where, env=env, stdin=subprocess.DEVNULL,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
         return proc.stdout
 
 
-def _in_process(args: list[str], where: Path) -> str:
+def _run_jq(document: str, words: list[str]) -> str:
+    if shutil.which("jq") is None:
+        return jq(document, words)
+    return subprocess.run(["jq", *words], input=document, capture_output=True, text=True, timeout=60).stdout
+
+
+def _simple_pipeline(command: str):
+    """((gradcli args, stderr dropped), [jq args...]) for `gradcli ... [2>/dev/null] [| jq ...]...`
+    written as shlex.join writes words; None for anything else (bash runs that)."""
+    parts = command.split(" | ")
+    head = parts[0]
+    quiet = head.endswith(" 2>/dev/null")
+    head = head.removesuffix(" 2>/dev/null")
+    stages = []
+    for part in [head, *parts[1:]]:
+        try:
+            words = shlex.split(part)
+        except ValueError:
+            return None
+        if not words or shlex.join(words) != part:
+            return None
+        stages.append(words)
+    if stages[0][0] != "gradcli" or any(words[0] != "jq" for words in stages[1:]):
+        return None
+    return (stages[0][1:], quiet), [words[1:] for words in stages[1:]]
+
+
+def _in_process(args: list[str], where: Path):
+    """gradcli's output as a terminal shows it (stdout and stderr interleaved), or with
+    jq filters after it, its stdout alone and its stderr."""
     from click.testing import CliRunner
 
     from gradcli.cli import cli
@@ -208,7 +241,7 @@ def _in_process(args: list[str], where: Path) -> str:
         result = CliRunner(env=ENV).invoke(cli, args, prog_name="gradcli", catch_exceptions=False)
     finally:
         os.chdir(before)
-    return result.output
+    return result.output, result.stdout, result.stderr
 
 
 def _shim(path: Path, text: str):
@@ -216,21 +249,43 @@ def _shim(path: Path, text: str):
     path.chmod(0o755)
 
 
-# ----- jq, for machines without it: `.a.b` and `-c .a.b` -----
+# ----- jq, for machines without it: the filters the docs use -----
 
-def jq(document: str, args: list[str]) -> str:
+_STEP = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(-?\d+)\]|\.")
+
+
+def jq(text: str, args: list[str]) -> str:
+    """jq [-c] FILTER over each JSON document of `text`, for the filters the docs use:
+    paths (`.a.b`, `.a[0].b`, `.`), `keys`, `keys_unsorted` and `length`, joined by `|`."""
     import json
 
     compact = "-c" in args
-    value = json.loads(document)
-    path = [a for a in args if not a.startswith("-")][-1]
-    for key in path.strip(".").split("."):
-        if key:
-            value = value[int(key)] if isinstance(value, list) else value[key]
-    value = _jq_numbers(value)
-    if compact:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n"
-    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+    program = [a for a in args if not a.startswith("-")][-1]
+    decoder, out, at = json.JSONDecoder(), [], 0
+    while text[at:].strip():
+        value, at = decoder.raw_decode(text, len(text) - len(text[at:].lstrip()))
+        for stage in program.split("|"):
+            value = _jq_stage(value, stage.strip())
+        value = _jq_numbers(value)
+        out.append(json.dumps(value, ensure_ascii=False, separators=(",", ":")) if compact else json.dumps(value, indent=2, ensure_ascii=False))
+    return "".join(line + "\n" for line in out)
+
+
+def _jq_stage(value, stage: str):
+    if stage == "keys_unsorted":
+        return list(value)
+    if stage == "keys":
+        return sorted(value)
+    if stage == "length":
+        return len(value)
+    if not stage.startswith(".") or "".join(m.group(0) for m in _STEP.finditer(stage)) != stage:
+        raise SystemExit(f"jq stand-in: the filter {stage!r} is beyond it; install jq")
+    for name, index, *_ in (m.groups() for m in _STEP.finditer(stage)):
+        if name is not None:
+            value = value.get(name) if value is not None else None
+        elif index is not None:
+            value = value[int(index)] if value is not None else None
+    return value
 
 
 def _jq_numbers(value):

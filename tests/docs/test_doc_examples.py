@@ -2,6 +2,8 @@
 (the rules a page follows are in doc_examples.py)."""
 from __future__ import annotations
 
+import shlex
+import shutil
 import sys
 from pathlib import Path
 
@@ -89,3 +91,44 @@ def test_the_jq_stand_in_prints_as_jq_does():
     assert jq(doc, [".values.y"]) == "5\n"
     assert jq(doc, ["-c", ".values.g"]) == "[1,2.5]\n"
     assert jq(doc, [".derivatives.g"]) == '{\n  "of": [\n    "y"\n  ]\n}\n'
+    assert jq(doc, ["-c", ".values.g[1]"]) == "2.5\n"
+    assert jq(doc, ["-c", ".derivatives | keys_unsorted"]) == '["g"]\n'
+    assert jq(doc, ["-c", "keys"]) == '["derivatives","values"]\n'
+    assert jq(doc + "\n" + doc, ["-c", ".values.y"]) == "5\n5\n"  # NDJSON: each document
+    with pytest.raises(SystemExit):
+        jq(doc, ["-c", "map(.x)"])
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed")
+def test_the_stand_in_agrees_with_jq_on_every_filter_the_docs_use(runner):
+    """Where jq is installed, the stand-in gives the same output on each docs' jq filter."""
+    import subprocess
+
+    for example in EXAMPLES:
+        if " | jq " not in example.command:
+            continue
+        producer, _, filter_args = example.command.rpartition(" | jq ")
+        words = shlex.split(filter_args)
+        document = runner.run(producer, ROOT) if producer.startswith("gradcli ") and "<" not in producer else None
+        if document is None or not document.strip().startswith("{"):
+            continue
+        real = subprocess.run(["jq", *words], input=document, capture_output=True, text=True)
+        if real.returncode == 0:
+            assert jq(document, words) == real.stdout, example.where
+
+
+def test_pipelines_run_in_process_only_when_a_shell_would_read_the_same_words():
+    from doc_examples import _simple_pipeline
+
+    assert _simple_pipeline("gradcli eval -e 'x*x' --json | jq -c .values") == ((["eval", "-e", "x*x", "--json"], False), [["-c", ".values"]])
+    assert _simple_pipeline("gradcli eval m.grad 2>/dev/null | jq '.a[0]'") == ((["eval", "m.grad"], True), [[".a[0]"]])
+    assert _simple_pipeline("gradcli eval -e \"x*x\"") is None  # quoted unlike shlex.join: bash runs it
+    assert _simple_pipeline("gradcli eval m.grad > out.txt") is None
+    assert _simple_pipeline("printf 'x' > m.grad") is None
+    assert _simple_pipeline("gradcli eval m.grad | head -1") is None
+
+
+def test_a_shell_command_runs_in_bash_with_this_gradcli(tmp_path):
+    run = Runner(tmp_path / "run")
+    out = run.run("printf 'var x = 2.0\\n' > m.grad && gradcli eval m.grad --fetch x | tr a-z A-Z", tmp_path)
+    assert out == "X  FLOAT64  2\n"

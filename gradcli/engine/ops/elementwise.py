@@ -95,10 +95,35 @@ unary("exp", np.exp, one(lambda g, x, y: g * y), "∂exp(x)/∂x = exp(x)", "e t
 unary("expm1", np.expm1, one(lambda g, x, y: g * F("exp", x)), "∂expm1(x)/∂x = exp(x)", "exp(x) - 1, accurate near 0")
 unary("log", np.log, one(lambda g, x, y: g / x), "∂log(x)/∂x = 1/x", "natural logarithm", domain=(0.5, 3.0))
 unary("log1p", np.log1p, one(lambda g, x, y: g / (1 + x)), "∂log1p(x)/∂x = 1/(1 + x)", "log(1 + x), accurate near 0", domain=(-0.5, 2.0))
-unary("sqrt", np.sqrt, one(lambda g, x, y: g * 0.5 / y), "∂sqrt(x)/∂x = 0.5/sqrt(x)", "square root", domain=(0.5, 3.0))
-unary("rsqrt", lambda x: 1 / np.sqrt(x), one(lambda g, x, y: g * -0.5 * y / x), "∂rsqrt(x)/∂x = -0.5*rsqrt(x)/x", "1/sqrt(x)", domain=(0.5, 3.0), numpy=False)
+unary("sqrt", np.sqrt, one(lambda g, x, y: F("sqrt_grad", y, g)), "∂sqrt(x)/∂x = 0.5/sqrt(x) (0 where the incoming gradient is 0, as TensorFlow's SqrtGrad)", "square root", domain=(0.5, 3.0))
+unary("rsqrt", lambda x: 1 / np.sqrt(x), one(lambda g, x, y: F("rsqrt_grad", y, g)), "∂rsqrt(x)/∂x = -0.5*rsqrt(x)³ (0 where the incoming gradient is 0, as TensorFlow's RsqrtGrad)", "1/sqrt(x)", domain=(0.5, 3.0), numpy=False)
 unary("square", np.square, one(lambda g, x, y: g * 2 * x), "∂(x²)/∂x = 2*x", "x*x", floats=False)
-unary("reciprocal", np.reciprocal, one(lambda g, x, y: -g * y * y), "∂(1/x)/∂x = -1/x²", "1/x", domain=(0.5, 3.0))
+unary("reciprocal", np.reciprocal, one(lambda g, x, y: F("reciprocal_grad", y, g)), "∂(1/x)/∂x = -1/x² (0 where the incoming gradient is 0, as TensorFlow's ReciprocalGrad)", "1/x", domain=(0.5, 3.0))
+
+
+# TensorFlow's fused gradient kernels of sqrt, rsqrt and reciprocal: a 0 incoming gradient
+# gives 0 whatever the output (inf at 0, NaN below), so the guard where(x > 0, sqrt(x), 0)
+# has gradient 0 in its dead branch. Their own gradients are TensorFlow's *GradGrad rules.
+def _masked(dy, value):
+    return np.where(dy == 0, np.zeros((), value.dtype), value)
+
+
+def _grad_kernel(name, forward, grad, rule):
+    register(
+        f"{name}(y, dy)",
+        forward=lambda y, dy: _masked(dy, forward(y, dy)).astype(np.result_type(y, dy)),
+        infer=broadcasting,
+        grad=lambda gg, n: tuple(unbroadcast(gi, xi) for gi, xi in zip(grad(gg, *n.inputs), n.inputs)),
+        rule=rule,
+        doc=f"the gradient kernel of {name.removesuffix('_grad')}: 0 where dy is 0 (made by gradients)",
+        promote=True,
+        tags=("internal",),
+    )
+
+
+_grad_kernel("sqrt_grad", lambda y, dy: dy * 0.5 / y, lambda gg, y, dy: (-(gg / y) * F("sqrt_grad", y, dy), F("sqrt_grad", y, gg)), "∂/∂y = -(g/y)*0.5*dy/y, ∂/∂dy = 0.5*g/y")
+_grad_kernel("rsqrt_grad", lambda y, dy: -0.5 * dy * y * y * y, lambda gg, y, dy: (-1.5 * gg * dy * y * y, F("rsqrt_grad", y, gg)), "∂/∂y = -1.5*g*dy*y², ∂/∂dy = -0.5*g*y³")
+_grad_kernel("reciprocal_grad", lambda y, dy: -dy * y * y, lambda gg, y, dy: (gg * -2.0 * dy * y, F("reciprocal_grad", y, gg)), "∂/∂y = -2*g*dy*y, ∂/∂dy = -g*y²")
 unary("sin", np.sin, one(lambda g, x, y: g * F("cos", x)), "∂sin(x)/∂x = cos(x)", "sine")
 unary("cos", np.cos, one(lambda g, x, y: -g * F("sin", x)), "∂cos(x)/∂x = -sin(x)", "cosine")
 unary("tan", np.tan, one(lambda g, x, y: g * (1 + y * y)), "∂tan(x)/∂x = 1 + tan(x)²", "tangent", domain=(-1.2, 1.2))
@@ -139,8 +164,9 @@ register(
     "relu_grad(gradients, features)",
     forward=lambda g, x: g * (x > 0),
     infer=broadcasting,
-    grad=lambda gg, n: (F("relu_grad", gg, n.inputs[1]), None),
-    rule="∂/∂gradients = 1 where features > 0; features only select",
+    # TensorFlow's ReluGradGrad: the features get zeros (not None), so a Hessian of a ReLU net is zeros
+    grad=lambda gg, n: (unbroadcast(F("relu_grad", gg, n.inputs[1]), n.inputs[0]), unbroadcast(_zeros(F("relu_grad", gg, n.inputs[1])), n.inputs[1])),
+    rule="∂/∂gradients = 1 where features > 0; ∂/∂features = 0",
     doc="the gradient of relu: gradients where features > 0, else 0 (made by gradients)",
     promote=True,
     tags=("internal",),
@@ -148,7 +174,7 @@ register(
 unary(
     "relu6",
     lambda x: np.clip(x, 0, 6),
-    one(lambda g, x, y: _where(F("logical_and", x > 0, x < 6), g, _zeros(g))),
+    one(lambda g, x, y: F("relu6_grad", g, x)),
     "∂relu6(x)/∂x = 1 if 0 < x < 6 else 0",
     "min(max(x, 0), 6)",
     domain=(-2.0, 8.0),
@@ -178,11 +204,35 @@ _no_grad_unary("ceil", np.ceil, "smallest integer not below x")
 _no_grad_unary("round", np.round, "nearest integer, ties to even (banker's rounding, as TensorFlow)")
 
 register(
+    "relu6_grad(gradients, features)",
+    forward=lambda g, x: g * ((x > 0) & (x < 6)),
+    infer=broadcasting,
+    grad=lambda gg, n: (unbroadcast(F("relu6_grad", gg, n.inputs[1]), n.inputs[0]), unbroadcast(_zeros(F("relu6_grad", gg, n.inputs[1])), n.inputs[1])),
+    rule="∂/∂gradients = 1 where 0 < features < 6; ∂/∂features = 0",
+    doc="the gradient of relu6: gradients where 0 < features < 6, else 0 (made by gradients)",
+    promote=True,
+    tags=("internal",),
+)
+register(
+    "leaky_relu_grad(gradients, features, alpha=0.2)",
+    attrs=("alpha",),
+    forward=lambda g, x, alpha=0.2: np.where(x > 0, g, g * np.asarray(alpha, g.dtype)),
+    infer=broadcasting,
+    grad=lambda gg, n: (
+        unbroadcast(F("leaky_relu_grad", gg, n.inputs[1], alpha=n.attrs.get("alpha", 0.2)), n.inputs[0]),
+        unbroadcast(_zeros(F("leaky_relu_grad", gg, n.inputs[1], alpha=n.attrs.get("alpha", 0.2))), n.inputs[1]),
+    ),
+    rule="∂/∂gradients = 1 where features > 0, else alpha; ∂/∂features = 0",
+    doc="the gradient of leaky_relu (made by gradients)",
+    promote=True,
+    tags=("internal",),
+)
+register(
     "leaky_relu(features, alpha=0.2)",
     attrs=("alpha",),
     forward=lambda x, alpha=0.2: np.where(x > 0, x, x * np.asarray(alpha, x.dtype)),
     infer=float_only(same_as_first),
-    grad=lambda g, n: (_where(n.inputs[0] > 0, g, g * n.attrs.get("alpha", 0.2)),),
+    grad=lambda g, n: (F("leaky_relu_grad", g, n.inputs[0], alpha=n.attrs.get("alpha", 0.2)),),
     rule="∂leaky_relu(x)/∂x = 1 if x > 0 else alpha",
     doc="x if x > 0 else alpha*x",
     domain=(-2.0, 2.0),
@@ -191,7 +241,7 @@ register(
 
 # ----- the broadcasting binary family -----
 
-def binary(signature, forward, grads, rule, doc, domain=(-2.0, 2.0), aliases=(), numpy=True, infer=broadcasting):
+def binary(signature, forward, grads, rule, doc, domain=(-2.0, 2.0), aliases=(), numpy=True, infer=broadcasting, floats=False):
     """`grads(g, a, b, y)` gives the two unreduced adjoints; unbroadcast sums them back."""
 
     def grad(g, n):
@@ -199,7 +249,8 @@ def binary(signature, forward, grads, rule, doc, domain=(-2.0, 2.0), aliases=(),
         ga, gb = grads(g, a, b, n)
         return (unbroadcast(ga, a) if ga is not None else None, unbroadcast(gb, b) if gb is not None else None)
 
-    register(signature, forward=forward, infer=_numbers_only(infer), grad=grad, rule=rule, doc=doc, domain=domain, aliases=aliases, numpy=numpy, promote=True)
+    infer = _numbers_only(float_only(infer) if floats else infer)
+    register(signature, forward=forward, infer=infer, grad=grad, rule=rule, doc=doc, domain=domain, aliases=aliases, numpy=numpy, promote=True, needs_float=floats)
 
 
 def _numbers_only(rule):
@@ -228,8 +279,20 @@ def _divide_infer(inputs, attrs, span):
 
 def _pow(a, b):
     if a.dtype.kind in "iu" and np.any(b < 0):
-        return np.power(a.astype(np.float64), b)  # Python's 2**-1 == 0.5 for literals
+        # TensorFlow: "Integers to negative integer powers are not allowed"
+        raise ZeroDivisionError("an integer to a negative integer power")
     return np.power(a, b)
+
+
+def _int_checked(fn, what):
+    """Integer division and modulo by zero are errors, as TensorFlow's InvalidArgumentError."""
+
+    def forward(a, b):
+        if a.dtype.kind in "iu" and b.dtype.kind in "iu" and b.size and not np.all(b):
+            raise ZeroDivisionError(what)
+        return fn(a, b)
+
+    return forward
 
 
 def _pow_infer(inputs, attrs, span):
@@ -241,11 +304,12 @@ def _pow_infer(inputs, attrs, span):
 
 
 def _pow_grads(g, a, b, y):
-    # d/da: b * a**(b-1); d/db: y * log(a) where a > 0 and 0 elsewhere (TensorFlow's choice)
+    # d/da: b * a**(b-1); d/db: y * log(a) where a > 0; elsewhere 0 where y is finite
+    # and NaN where it is not (y * 0), as TensorFlow
     ga = g * b * F("pow", a, b - 1)
     positive = a > 0
     safe = _where(positive, a, _ones(a))
-    gb = g * _where(positive, y * F("log", safe), _zeros(y))
+    gb = g * _where(positive, y * F("log", safe), y * 0.0)
     return ga, gb
 
 
@@ -255,7 +319,9 @@ binary("multiply(x, y)", np.multiply, lambda g, a, b, y: (g * b, g * a), "∂(a*
 binary(
     "divide(x, y)",
     _true_divide,
-    lambda g, a, b, y: (g / b, -g * a / (b * b)),
+    # TensorFlow's form (-a/b)/b, with a/b the output itself: b*b would square b again at
+    # each order of derivative (the third derivative of 1/x at 1e50 lost its sign)
+    lambda g, a, b, y: (g / b, g * (-y / b)),
     "∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = -a/b²",
     "true division a / b (the / operator)",
     aliases=("div", "truediv", "true_divide"),
@@ -265,7 +331,7 @@ binary(
 binary("pow(x, y)", _pow, _pow_grads, "∂(a**b)/∂a = b*a**(b-1), ∂(a**b)/∂b = a**b*log(a) (0 where a <= 0)", "a ** b (the ** and ^ operators)", aliases=("power",), infer=_pow_infer, domain=(0.5, 2.0))
 binary(
     "floormod(x, y)",
-    lambda a, b: np.mod(a, b),
+    _int_checked(np.mod, "integer modulo by zero"),
     lambda g, a, b, y: (g, -g * F("floor", a / b)),
     "∂(a%b)/∂a = 1, ∂(a%b)/∂b = -floor(a/b)",
     "floor modulo a % b, with the sign of b (the % operator)",
@@ -302,6 +368,7 @@ binary(
     "angle of the point (x, y)",
     aliases=("arctan2",),
     domain=(0.5, 2.0),
+    floats=True,
 )
 
 
@@ -311,7 +378,7 @@ def _floordiv_infer(inputs, attrs, span):
 
 register(
     "floordiv(x, y)",
-    forward=lambda a, b: np.floor_divide(a, b),
+    forward=_int_checked(np.floor_divide, "integer division by zero"),
     infer=_floordiv_infer,
     grad=NOT_DIFFERENTIABLE,
     rule="no gradient (None), as TensorFlow registers it",

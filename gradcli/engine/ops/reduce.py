@@ -128,8 +128,22 @@ def _prod_grad(g, n):
     # the product of the others, without dividing by x: exact with zeros among the elements
     x = n.inputs[0]
     axis, keepdims = n.attrs.get("axis"), n.attrs.get("keepdims", False)
-    others = F("prod_of_others", x, axis=axis)
+    others = F("prod_derivative", x, axis=axis)
     return (restore(g, x, axis, keepdims) * others,)
+
+
+def _extreme(fn, initial):
+    # an empty reduction is the identity of max or min (-inf, +inf, or the integer bounds), as TensorFlow
+    def forward(x, axis=None, keepdims=False):
+        if x.dtype.kind in "iu":
+            start = np.iinfo(x.dtype).min if initial < 0 else np.iinfo(x.dtype).max
+        elif x.dtype.kind == "b":
+            start = initial > 0
+        else:
+            start = initial
+        return fn(x, axis=axis, keepdims=keepdims, initial=start)
+
+    return forward
 
 
 def _logsumexp_grad(g, n):
@@ -146,78 +160,94 @@ def _logsumexp(x, axis=None, keepdims=False):
 
 
 reduction("reduce_sum", np.sum, _sum_grad, "∂sum(x)/∂x = 1 for every element", "sum of elements", aliases=("sum",))
-reduction("reduce_mean", np.mean, _mean_grad, "∂mean(x)/∂x = 1/n for every element", "mean of elements", aliases=("mean",), floats=True)
-reduction("reduce_max", np.max, _extreme_grad, "∂max(x)/∂x = 1 at the maximum (split evenly among ties)", "largest element", aliases=("max", "amax"))
-reduction("reduce_min", np.min, _extreme_grad, "∂min(x)/∂x = 1 at the minimum (split evenly among ties)", "smallest element", aliases=("min", "amin"))
+def _mean(x, axis=None, keepdims=False):
+    # sum / count: NaN for an empty reduction (as TensorFlow), without NumPy's warning
+    count = x.size if axis is None else int(np.prod([x.shape[a] for a in axis], dtype=np.int64))
+    return np.sum(x, axis=axis, keepdims=keepdims) / np.asarray(count, x.dtype if x.dtype.kind == "f" else np.float64)
+
+
+reduction("reduce_mean", _mean, _mean_grad, "∂mean(x)/∂x = 1/n for every element", "mean of elements", aliases=("mean",), floats=True)
+reduction("reduce_max", _extreme(np.max, -np.inf), _extreme_grad, "∂max(x)/∂x = 1 at the maximum (split evenly among ties)", "largest element", aliases=("max", "amax"))
+reduction("reduce_min", _extreme(np.min, np.inf), _extreme_grad, "∂min(x)/∂x = 1 at the minimum (split evenly among ties)", "smallest element", aliases=("min", "amin"))
 reduction("reduce_prod", np.prod, _prod_grad, "∂prod(x)/∂xᵢ = product of the other elements", "product of elements", aliases=("prod",))
 reduction("reduce_logsumexp", _logsumexp, _logsumexp_grad, "∂logsumexp(x)/∂x = softmax(x)", "log(sum(exp(x))), computed stably", aliases=("logsumexp",), floats=True)
 
 
-def _prod_of_others(x, axis=None):
-    """For each element, the product of the others along the reduced axes (no division)."""
+def _flat_axes(x, axis):
+    """x with the reduced axes moved last and flattened: (array [L, n], undo)."""
     axes = _np_axis(x, axis)
     if axes is None:
         axes = tuple(range(x.ndim))
-    if not axes:
-        return np.ones_like(x)
-    moved = np.moveaxis(x, axes, range(-len(axes), 0))
-    lead = moved.shape[: moved.ndim - len(axes)]
-    flat = moved.reshape(lead + (-1,))
-    ones = np.ones(lead + (1,), x.dtype)
-    before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
-    after = np.flip(np.cumprod(np.concatenate([ones, np.flip(flat, -1)[..., :-1]], axis=-1), axis=-1), -1)
-    out = (before * after).reshape(moved.shape)
-    return np.moveaxis(out, range(-len(axes), 0), axes)
-
-
-def _prod_of_others_grad(g, n):
-    return (F("prod_of_others_vjp", g, n.inputs[0], axis=n.attrs.get("axis")), None)
-
-
-def _prod_of_others_vjp(g, x, axis=None):
-    """Σ_{i≠j} gᵢ · (product of all but xᵢ and xⱼ), for each j: exact with zeros among the x.
-
-    For each j, the products of the others of x with xⱼ set to 1 are, at i ≠ j,
-    the products of all but i and j. That is O(n²) in the reduced size; it is
-    only met in second derivatives of reduce_prod.
-    """
-    axes = _np_axis(x, axis)
-    if axes is None:
-        axes = tuple(range(x.ndim))
-    if not axes:
-        return np.zeros_like(x)
     lead = x.ndim - len(axes)
-    moved_x = np.moveaxis(x, axes, range(lead, x.ndim))
-    moved_g = np.moveaxis(g, axes, range(lead, x.ndim))
-    shape = moved_x.shape
-    size = int(np.prod(shape[lead:]))
-    flat_x = moved_x.reshape(shape[:lead] + (size,))
-    flat_g = moved_g.reshape(shape[:lead] + (size,))
-    eye = np.eye(size, dtype=bool)
-    pinned = np.where(eye, 1, flat_x[..., None, :])  # row j: x with xⱼ set to 1
-    pair = _prod_of_others(pinned, axis=-1)  # [..., j, i]: product of all but i and j (i ≠ j)
-    pair = np.where(eye, 0, pair)
-    out = (pair * flat_g[..., None, :]).sum(axis=-1)
-    return np.moveaxis(out.reshape(shape), range(lead, x.ndim), axes)
+    moved = np.moveaxis(x, axes, range(lead, x.ndim))
+    shape = moved.shape
+    size = int(np.prod(shape[lead:], dtype=np.int64))
+    flat = moved.reshape((int(np.prod(shape[:lead], dtype=np.int64)), size))
+
+    def undo(out):
+        return np.moveaxis(out.reshape(shape), range(lead, x.ndim), axes)
+
+    return flat, undo
+
+
+def _prod_derivative(x, *vs, axis=None):
+    """Dᵐ⁺¹ prod(x)[v₁, ..., vₘ, eⱼ] for each j along the reduced axes, exact with zeros among x.
+
+    With no v this is each element's product of the others; with v₁ it is the product
+    of all but two elements, weighted by v₁ (the second derivative), and so on. It is
+    the coefficient of ε₁⋯εₘ in ∏_{l≠j} (x_l + Σᵣ εᵣ vᵣ,l) with εᵣ² = 0: a polynomial
+    over the subsets of {1..m}, multiplied along the axis from both ends.
+    """
+    flat, undo = _flat_axes(x, axis)
+    rows, n = flat.shape
+    m = len(vs)
+    if m == 0:
+        ones = np.ones((rows, 1), x.dtype)
+        before = np.cumprod(np.concatenate([ones, flat[:, :-1]], axis=1), axis=1) if n else flat
+        after = np.cumprod(np.concatenate([ones, flat[:, :0:-1]], axis=1), axis=1)[:, ::-1] if n else flat
+        return undo(before * after)
+    v = [_flat_axes(np.broadcast_to(w, x.shape).astype(x.dtype), axis)[0] for w in vs]
+    full = (1 << m) - 1
+
+    def times_factor(poly, l):  # poly * (x_l + Σ εᵣ vᵣ,l)
+        out = poly * flat[:, l]
+        for r in range(m):
+            bit = 1 << r
+            for subset in range(1 << m):
+                if subset & bit:
+                    out[subset] = out[subset] + poly[subset ^ bit] * v[r][:, l]
+        return out
+
+    unit = np.zeros((1 << m, rows), x.dtype)
+    unit[0] = 1
+    prefix = [unit]
+    for l in range(n - 1):
+        prefix.append(times_factor(prefix[-1], l))
+    out = np.zeros((rows, n), x.dtype)
+    suffix = unit
+    for j in range(n - 1, -1, -1):
+        before = prefix[j]
+        out[:, j] = sum(before[a] * suffix[full ^ a] for a in range(1 << m))
+        suffix = times_factor(suffix, j)
+    return undo(out)
+
+
+def _prod_derivative_grad(g, n):
+    x, *vs = n.inputs
+    axis = n.attrs.get("axis")
+    # the derivative tensor is symmetric: one order more for x, the same order for each v
+    gx = F("prod_derivative", x, *vs, g, axis=axis)
+    gvs = [F("prod_derivative", x, *(vs[:r] + vs[r + 1:]), g, axis=axis) for r in range(len(vs))]
+    return (gx, *gvs)
 
 
 register(
-    "prod_of_others(x, axis=None)",
+    "prod_derivative(x, values, axis=None)",
     attrs=("axis",),
-    forward=_prod_of_others,
+    forward=_prod_derivative,
     infer=lambda i, a, s: (i[0].shape, i[0].dtype),
-    grad=_prod_of_others_grad,
-    doc="each element's product of the other elements along axis (made by gradients of reduce_prod)",
-    rule="∂/∂xⱼ = Σᵢ product of all but xᵢ and xⱼ",
-    tags=("internal",),
-)
-register(
-    "prod_of_others_vjp(t, x, axis=None)",
-    attrs=("axis",),
-    forward=_prod_of_others_vjp,
-    infer=lambda i, a, s: (i[1].shape, i[1].dtype),
-    grad=NO_GRADIENT,  # a third derivative of reduce_prod: say so rather than guess
-    doc="the adjoint of prod_of_others (made by second derivatives of reduce_prod)",
-    rule="no gradient rule: third derivatives of reduce_prod are not supported",
+    grad=_prod_derivative_grad,
+    doc="the derivatives of reduce_prod along axis: each element's product of the others, weighted by values (made by gradients of reduce_prod)",
+    rule="∂/∂x = prod_derivative of one order more; ∂/∂vᵣ = prod_derivative with g in vᵣ's place",
     tags=("internal",),
 )

@@ -147,7 +147,7 @@ def _squeeze_axes(axis):
 
 
 def _squeeze_infer(inputs, attrs, span):
-    x, axes = inputs[0], _squeeze_axes(attrs.get("axis"))
+    x, axes = inputs[0], _squeeze_list(attrs.get("axis"))
     if x.shape is None:
         return None, x.dtype
     if axes is None:
@@ -161,10 +161,16 @@ def _squeeze_infer(inputs, attrs, span):
     return tuple(d for i, d in enumerate(x.shape) if i not in axes), x.dtype
 
 
+def _squeeze_list(axis):
+    """squeeze's axis: None and [] (TensorFlow's default) both mean every size-1 axis."""
+    axes = _squeeze_axes(axis)
+    return None if axes == () else axes
+
+
 register(
     "squeeze(input, axis=None)",
     attrs=("axis",),
-    forward=lambda x, axis=None: np.squeeze(x, _squeeze_axes(axis)),
+    forward=lambda x, axis=None: np.squeeze(x, _squeeze_list(axis)),
     infer=_squeeze_infer,
     grad=lambda g, n: reshape_back(g, n),
     rule="∂squeeze(x)/∂x = the adjoint reshaped back",

@@ -60,7 +60,7 @@ def _clip_grad(g, n):
 
 register(
     "clip_by_value(t, clip_value_min, clip_value_max)",
-    forward=lambda t, lo, hi: np.minimum(np.maximum(t, lo), hi),
+    forward=lambda t, lo, hi: np.maximum(np.minimum(t, hi), lo),  # lo > hi gives lo everywhere, as TensorFlow
     infer=broadcasting,
     grad=_clip_grad,
     rule="∂clip(t,lo,hi)/∂t = 1 where lo <= t <= hi; ∂/∂lo = 1 where t < lo; ∂/∂hi = 1 where t > hi",
