@@ -37,3 +37,11 @@ def test_the_readme_links_only_to_pages_that_exist():
         for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", page.read_text()):
             if "://" not in target:
                 assert (page.parent / target).exists(), f"{page.relative_to(ROOT)} links to {target}, which is not in the repository"
+
+
+def test_the_docs_cite_no_spec_outside_the_repository():
+    """The specs (LANGUAGE.md, CLI.md, ...) are not shipped: the docs point at docs/ instead."""
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        text = page.read_text()
+        for name in ("LANGUAGE.md", "CLI.md", "SEMANTICS.md", "PYTHON.md", "shared/spec"):
+            assert name not in text, f"{page.relative_to(ROOT)} cites {name}, which is not in the repository"
