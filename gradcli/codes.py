@@ -22,7 +22,8 @@ class ExitCode(IntEnum):
     INVALID_MODEL = 65, "the model is invalid or cannot be evaluated at these feeds"
     CANNOT_READ = 66, "a model or feed file cannot be read"
     INTERNAL = 70, "internal error (please report it; `--debug` shows the traceback)"
-    INTERRUPTED = 130, "interrupted"
+    INTERRUPTED = 130, "interrupted (with `--json` still one document, `\"ok\": false`)"
+    CLOSED_PIPE = 141, "stdout closed by its reader (piped into `head`): a quiet stop, as 128 + SIGPIPE"
 
     def __new__(cls, value: int, meaning: str):
         member = int.__new__(cls, value)
@@ -66,6 +67,7 @@ EXAMPLES = [
     _e("E0009", "--grad-ys names something that is not a y", "var x = 1.0\ny = x * x\n", "grad", "{model}", "--of", "y", "--grad-ys", "x=2", exit=USAGE),
     _e("E0010", "check, explain or graph given a batch of feeds", "placeholder x\ny = x * x\n", "check", "{model}", "--feeds", "rows.jsonl", files={"rows.jsonl": '{"x": 1}\n{"x": 2}\n'}, exit=USAGE),
     _e("E0011", "a bad --sample range", "placeholder x\ny = x * x\nexpect y == x ** 2\n", "check", "{model}", "--sample", "x=3:1", exit=USAGE),
+    _e("E0098", "interrupted (Ctrl-C)", None, exit=ExitCode.INTERRUPTED),
     _e("E0099", "internal error (a bug in gradcli)", None, exit=INTERNAL),
     # E01xx: syntax (the parser's tests check each example's exact span)
     _e("E0101", "unexpected token (what was expected, in words)", "y = x 2 3\n", exit=INVALID),
@@ -126,6 +128,8 @@ EXAMPLES = [
     _e("E0404", "a feed for a name that is not an input (did you mean)", "placeholder X: float[2]\ny = X * 2\n", "eval", "{model}", "--feed", "x=1,2", exit=USAGE),
     _e("E0405", "a feed that is not NAME=VALUE", "placeholder x\ny = x\n", "eval", "{model}", "--feed", "x", exit=USAGE),
     _e("E0406", "a feed value that is not numbers (a caret into the value)", "placeholder x\ny = x\n", "eval", "{model}", "--feed", "x=[1, 2", exit=USAGE),
+    _e("E0407", "a fed integer outside its dtype's range (it would wrap)", "placeholder n: int32\ny = n * 2\n", "eval", "{model}", "--feed", "n=4294967297", exit=USAGE),
+    _e("E0408", "a fed value over --max-elements (a .npy is refused from its header)", "placeholder x\ny = reduce_sum(x)\n", "eval", "{model}", "--feed", "x=1,2,3,4", "--max-elements", "3", exit=USAGE),
     # E05xx: gradients
     _e("E0501", "grad_ys of the wrong length", "var x = 3.0\ng = gradients([x*x, 2*x], x, grad_ys=[1.0])\n", exit=INVALID),
     _e("E0502", "a seed of the wrong shape", "var x = [1.0, 2.0, 3.0]\ny = x*x\ng = gradients(y, x, grad_ys=[[1.0, 2.0]])\n", exit=INVALID),

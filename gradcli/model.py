@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import difflib
 import functools
+import os
+import stat
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -24,19 +25,58 @@ from .language.parse import parse
 from .language.interpreter import resolve
 from .language.program import Claim, Derivative, ListValue, Resolved
 from .errors import Diagnostic, GradcliError, fail
-from .source import Source
+from .source import Source, shorten
 
 DEFAULT_MAX_ELEMENTS = 100_000_000
+MAX_FILE_BYTES = 256 * 1024 * 1024  # the largest model or feed file read (README: limits)
 
 
 def load(path, dtype: str = "float64", max_elements: int = DEFAULT_MAX_ELEMENTS) -> "Model":
     """Read and build a .grad file ("-" is not special here; pass text to loads)."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise fail("E0002", f"cannot read {path}: {e.strerror or e}", help=["check the path"]) from None
+    data = read_limited(path, "E0002", help=["check the path"])
     return loads_bytes(data, str(path), dtype, max_elements)
+
+
+def open_limited(path, code: str, help=(), what: str = "{}"):
+    """`path` opened for reading as bytes, with its size (None for a pipe), when it is
+    a regular file no larger than MAX_FILE_BYTES or a FIFO. A device (/dev/zero,
+    /dev/urandom, a symlink to /dev/null), a directory or a socket is refused before
+    anything is read, and so is a (perhaps sparse) file over the limit."""
+    shown = what.format(shorten(str(path)))
+    try:
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise fail(code, f"cannot read {shown}: it is a directory", help=list(help))
+        if not (stat.S_ISREG(info.st_mode) or stat.S_ISFIFO(info.st_mode)):
+            raise fail(code, f"cannot read {shown}: not a regular file", help=["give a file, a pipe, or - for stdin"])
+        if stat.S_ISREG(info.st_mode) and info.st_size > MAX_FILE_BYTES:
+            raise too_large(code, shown)
+        return open(path, "rb"), (info.st_size if stat.S_ISREG(info.st_mode) else None)
+    except OSError as e:
+        raise fail(code, f"cannot read {shown}: {e.strerror or e}", help=list(help)) from None
+
+
+def read_limited(path, code: str, help=(), what: str = "{}") -> bytes:
+    """The bytes of a file (see open_limited), at most MAX_FILE_BYTES of them; `what`
+    says what the file is in messages ("feed file '{}'")."""
+    stream, _ = open_limited(path, code, help, what)
+    with stream:
+        return read_stream_limited(stream, code, what.format(shorten(str(path))))
+
+
+def read_stream_limited(stream, code: str, name: str) -> bytes:
+    """At most MAX_FILE_BYTES from a binary stream (a pipe, stdin); more is "file too large"."""
+    try:
+        data = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as e:
+        raise fail(code, f"cannot read {name}: {e.strerror or e}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise too_large(code, name)
+    return data
+
+
+def too_large(code: str, shown: str):
+    return fail(code, f"cannot read {shown}: file too large (the limit is {MAX_FILE_BYTES // (1024 * 1024)} MB)", help=["gradcli reads models and feed files of up to 256 MB"])
 
 
 def loads(text: str, name: str = "<string>", dtype: str = "float64", max_elements: int = DEFAULT_MAX_ELEMENTS) -> "Model":
@@ -134,11 +174,7 @@ class Model:
                 self._value(name)
             return list(fetch)
         if self.resolved.fetches:
-            seen = []
-            for name, _ in self.resolved.fetches:
-                if name not in seen:
-                    seen.append(name)
-            return seen
+            return list(dict.fromkeys(name for name, _ in self.resolved.fetches))  # once each, in order
         # a name bound to a dtype or a string (dt = float32) is not a value to show
         return [n for n in self.resolved.shown if isinstance(self.resolved.bindings[n], (Node, ListValue, Unconnected))]
 
@@ -150,7 +186,7 @@ class Model:
         out = {}
         for name, value in (feeds or {}).items():
             node = self._input(name)
-            out[node] = convert_feed(name, value, node, self.source)
+            out[node] = convert_feed(name, value, node, self.source, self.max_elements)
         return out
 
     def _input(self, name: str) -> Node:
@@ -186,15 +222,15 @@ class Model:
                 else:
                     evaluable_claims.append(claim)
                     wanted += [claim.lhs, claim.rhs]
-        values = evaluate(wanted, fed, seed, self.max_elements)
+        values = evaluate(wanted, fed, seed, self.max_elements, keep="fetches")
         entries = [self._entry(name, values_of[name], values) for name in names]
         for claim in evaluable_claims:
             lhs, rhs = self.present(claim.lhs, values[claim.lhs]), self.present(claim.rhs, values[claim.rhs])
             err, ok = compare_claim(lhs, rhs)
             claim_results.append(ClaimResult(claim, lhs, rhs, err, ok))
         claim_results.sort(key=lambda c: c.claim.span.start)
-        warnings = self.resolved.warnings + self._non_finite(wanted, fed, values)
-        return RunResult(entries, claim_results, warnings, len(values))
+        warnings = self.resolved.warnings + self._non_finite(wanted, fed, values, seed)
+        return RunResult(entries, claim_results, warnings, values.evaluated)
 
     @_located
     def eval(self, feeds: dict | None = None, fetch=None, seed: int = 0) -> dict:
@@ -214,7 +250,7 @@ class Model:
             grad_ys = [grad_ys]
         request = self.gradient_request(ys, xs, grad_ys, stop_gradients or (), unconnected_gradients)
         nodes = [r for r in request.results if isinstance(r, Node)]
-        values = evaluate(nodes, self.feed_dict(feeds), seed, self.max_elements)
+        values = evaluate(nodes, self.feed_dict(feeds), seed, self.max_elements, keep="fetches")
         return [self.present(r, values[r]) if isinstance(r, Node) else None for r in request.results]
 
     # ----- what `gradcli grad` asks -----
@@ -252,7 +288,7 @@ class Model:
     def run_gradients(self, request: "GradientRequest", feeds=None, seed: int = 0) -> "GradResult":
         fed = self.feed_dict(feeds)
         wanted = list(request.y_nodes) + [r for r in request.results if isinstance(r, Node)]
-        values = evaluate(wanted, fed, seed, self.max_elements)
+        values = evaluate(wanted, fed, seed, self.max_elements, keep="fetches")
         ys = {y: self.present(n, values[n]) for y, n in zip(request.ys, request.y_nodes)}
         grads, unconnected = {}, {}
         for x, r in zip(request.xs, request.results):
@@ -261,12 +297,20 @@ class Model:
             else:
                 grads[x] = None
                 unconnected[x] = r.reason
-        warnings = self.resolved.warnings + self._non_finite(wanted, fed, values)
+        warnings = self.resolved.warnings + self._non_finite(wanted, fed, values, seed)
         return GradResult(ys, grads, unconnected, warnings)
 
-    def _non_finite(self, wanted, fed, values) -> list[Diagnostic]:
-        """W0601 at the first op that made a NaN or infinity, when a result has one."""
+    def _non_finite(self, wanted, fed, values, seed=0) -> list[Diagnostic]:
+        """W0601 at the first op that made a NaN or infinity, when a result has one.
+
+        The run kept only its results, so the provenance comes from a second
+        pass that keeps every value (paid only when a result is not finite).
+        """
         if all(values[n].dtype.kind != "f" or np.isfinite(values[n]).all() for n in wanted if n in values):
+            return []
+        try:
+            values = evaluate(wanted, fed, seed, self.max_elements)
+        except GradcliError:  # too large to hold every value at once: no provenance
             return []
         found = first_non_finite(needed_nodes(wanted, fed), values)
         if found is None:
@@ -383,33 +427,67 @@ def _missing_inputs(nodes, fed) -> list[str]:
     return [n.name for n in needed_nodes(nodes, fed) if n.op is PLACEHOLDER and not n.inputs and n not in fed]
 
 
-def convert_feed(name: str, value, node: Node, source: Source | None = None) -> np.ndarray:
-    """A fed value as the declared dtype and (checked) shape; errors point at the declaration."""
+def convert_feed(name: str, value, node: Node, source: Source | None = None, max_elements: int | None = None) -> np.ndarray:
+    """A fed value as the declared dtype and (checked) shape; errors point at the declaration.
+
+    Nothing wraps: an integer outside the declared dtype's range is an error (E0407),
+    as is a value with more elements than `max_elements` (E0408)."""
+    shown = shorten(name)
 
     def error(message, **kw):
         return fail("E0403" if "dtype" in kw.pop("kind", "") else "E0402", message, node.span, source=source, label=f"declared here as {dtype_name(node.dtype)}{shape_str(node.shape) if node.shape is not None else ''}", **kw)
 
+    def not_numbers():
+        return fail("E0406", f"the value for '{shown}' is not a rectangular array of numbers", node.span, source=source)
+
     try:
         array = np.asarray(value)
-    except (ValueError, TypeError):
-        raise fail("E0406", f"the value for '{name}' is not a rectangular array of numbers", node.span, source=source) from None
-    if array.dtype == object or array.dtype.kind not in "biuf":
-        raise fail("E0406", f"the value for '{name}' is not a rectangular array of numbers", node.span, source=source)
+        if array.dtype == object:  # Python ints too large for int64/uint64: compare them as floats
+            array = np.asarray(value, dtype=np.float64)
+    except (ValueError, TypeError, OverflowError):
+        raise not_numbers() from None
+    if array.dtype.kind not in "biuf":
+        raise not_numbers()
+    if max_elements is not None and array.size > max_elements:
+        raise fail("E0408", f"the value for '{shown}' has {array.size:,} elements, over the limit of {max_elements:,}", node.span, source=source, help=["raise the limit with --max-elements if you mean it"])
     target = node.dtype
     if target.kind in "iu" and array.dtype.kind == "f":
-        finite = np.isfinite(array)
-        if not finite.all() or np.any(np.mod(array[finite], 1) != 0):
-            raise error(f"'{name}' is {dtype_name(target)}, but the value fed is not a whole number", kind="dtype", help=[f"feed whole numbers, or declare {name} as float"])
+        if np.isnan(array).any() or np.any(np.mod(array[np.isfinite(array)], 1) != 0):
+            raise error(f"'{shown}' is {dtype_name(target)}, but the value fed is not a whole number", kind="dtype", help=[f"feed whole numbers, or declare {shown} as float"])
+    if target.kind in "iu" and array.dtype.kind in "iuf" and array.size:
+        _check_range(shown, array, target, node, source)
     if target == np.bool_ and array.dtype != np.bool_:
         if not np.isin(array, (0, 1)).all():
-            raise error(f"'{name}' is bool; feed true/false or 0/1", kind="dtype")
+            raise error(f"'{shown}' is bool; feed true/false or 0/1", kind="dtype")
     with np.errstate(all="ignore"):
         converted = array.astype(target, copy=False)  # a fed .npy of the right dtype is used as it is
     if node.shape is not None:
         declared = tuple(node.shape)
         if len(declared) != converted.ndim or any(d is not None and d != a for d, a in zip(declared, converted.shape)):
-            raise error(f"'{name}' is declared with shape {shape_str(declared)}, but the value fed has shape {shape_str(converted.shape)}", help=[f"feed a value of shape {shape_str(declared)}"])
+            raise error(f"'{shown}' is declared with shape {shape_str(declared)}, but the value fed has shape {shape_str(converted.shape)}", help=[f"feed a value of shape {shape_str(declared)}"])
     return converted
+
+
+def _check_range(shown: str, array: np.ndarray, target: np.dtype, node: Node, source) -> None:
+    """E0407 when a value lies outside the integer dtype's range (NumPy would wrap it)."""
+    info = np.iinfo(target)
+    lo, hi = array.min(), array.max()
+    if array.dtype.kind == "f":
+        # info.min and info.max + 1 are powers of two, exact as floats; max itself is not
+        outside = [v for v in (lo, hi) if float(v) < float(info.min) or float(v) >= float(info.max + 1)]
+    else:
+        outside = [v for v in (lo, hi) if int(v) < info.min or int(v) > info.max]
+    if outside:
+        bad = outside[0]
+        bad_text = format(int(bad)) if array.dtype.kind in "iu" else repr(float(bad))
+        raise fail(
+            "E0407",
+            f"'{shown}' is {dtype_name(target)}, whose range is {info.min} to {info.max}, but the value fed holds {shorten(bad_text)}",
+            node.span,
+            source=source,
+            label=f"declared here as {dtype_name(target)}{shape_str(node.shape) if node.shape is not None else ''}",
+            help=["feed a value inside the range, or declare " + ("a wider dtype (int64) or a float" if info.bits < 64 else "it as a float")],
+        )
 
 
 def expression_model(text: str, dtype: str = "float64", max_elements: int = DEFAULT_MAX_ELEMENTS, shapes: dict | None = None) -> Model:

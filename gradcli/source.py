@@ -66,9 +66,31 @@ class Source:
     def snippet(self, span: Span) -> str:
         return self.text[span.start:span.end]
 
+    def label(self, span: Span, limit: int = 60) -> str:
+        """A span's text on one line, cut to about `limit` characters with `…`: what
+        graphs and explanations call an unnamed node (a 20,000-term sum's partial sums
+        would otherwise be labelled with 400 MB of source text). Reads only what it shows."""
+        piece = self.text[span.start:min(span.end, span.start + 4 * limit)]
+        text = " ".join(piece.split())
+        cut = span.end > span.start + 4 * limit
+        return shorten(text + ("…" if cut else ""), limit)
+
     @property
     def line_count(self) -> int:
         return len(self._line_starts)
+
+
+NAME_LIMIT = 60  # characters of a name or value echoed in a message
+
+
+def shorten(text: str, limit: int = NAME_LIMIT) -> str:
+    """`text` cut to `limit` characters, ending in `…` when anything was left out.
+
+    Names and values echoed in messages go through this: a 1 MB name must not
+    give megabytes of diagnostics."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"
 
 
 @dataclass(slots=True)

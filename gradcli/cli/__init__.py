@@ -8,13 +8,36 @@ gradcli.cli.options.
 """
 from __future__ import annotations
 
-import importlib
 import sys
 
-import click
 
-from .. import __version__
-from ..codes import ExitCode
+def _interrupted_at_start(args) -> "NoReturn":  # noqa: F821
+    """Ctrl-C before Click is even loaded: no traceback; with --json, still one document."""
+    if "--json" in args:
+        import json
+
+        from .. import __version__
+
+        message = "interrupted"
+        diagnostic = {"severity": "error", "code": "E0098", "message": message, "file": None, "line": None, "column": None,
+                      "end_line": None, "end_column": None, "spans": [], "notes": [], "help": [], "rendered": f"error[E0098]: {message}"}
+        command = next((a for a in args if not a.startswith("-")), None)
+        doc = {"format_version": 1, "version": __version__, "command": command, "ok": False, "model": None, "dtype": "float64", "seed": 0, "diagnostics": [diagnostic]}
+        sys.stdout.write(json.dumps(doc) + "\n")
+    else:
+        sys.stderr.write("error[E0098]: interrupted\n")
+    raise SystemExit(130)
+
+
+try:  # the first milliseconds of `gradcli`: a Ctrl-C here must not print a traceback
+    import importlib
+
+    import click
+
+    from .. import __version__
+    from ..codes import ExitCode
+except KeyboardInterrupt:
+    _interrupted_at_start(sys.argv[1:])
 
 # Each command's name, written once: the function (module:attribute, imported only when
 # the command is used) and its line in `gradcli --help`, which must not import it.
@@ -52,12 +75,20 @@ class LazyGroup(click.Group):
         except click.exceptions.Exit as e:
             sys.exit(e.exit_code)
         except click.ClickException as e:
-            from .common import usage_failure
+            from .common import closed_pipe, usage_failure
 
-            sys.exit(usage_failure(e, args))
+            try:
+                sys.exit(usage_failure(e, args))
+            except BrokenPipeError:
+                sys.exit(closed_pipe())
         except (click.exceptions.Abort, KeyboardInterrupt):
-            click.echo("interrupted", err=True)
-            sys.exit(ExitCode.INTERRUPTED)
+            from .common import report_interrupt
+
+            sys.exit(report_interrupt(args))
+        except BrokenPipeError:  # `gradcli ... | head -1`: the reader has all it wants
+            from .common import closed_pipe
+
+            sys.exit(closed_pipe())
         sys.exit(code if isinstance(code, int) else ExitCode.OK)
 
     def resolve_command(self, ctx, args):
@@ -99,7 +130,17 @@ def cli(ctx, color, quiet, verbose, debug):
 
 def main(argv=None):
     """The console entry point."""
-    cli.main(args=argv, prog_name="gradcli")
+    import warnings
+
+    # gradcli reports numeric trouble in its own words (W0601); NumPy's RuntimeWarnings,
+    # with their install paths, never reach the user's terminal
+    warnings.simplefilter("ignore")
+    try:
+        cli.main(args=argv, prog_name="gradcli")
+    except KeyboardInterrupt:  # between Click's parsing and a command's own guard
+        from .common import report_interrupt
+
+        sys.exit(report_interrupt(sys.argv[1:] if argv is None else list(argv)))
 
 
 if __name__ == "__main__":

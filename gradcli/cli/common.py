@@ -4,6 +4,7 @@ themselves are in gradcli.cli.options)."""
 from __future__ import annotations
 
 import functools
+import io
 import os
 import sys
 import time
@@ -12,6 +13,7 @@ import traceback
 import click
 
 from ..errors import Diagnostic, GradcliError, fail
+from ..source import shorten
 from ..codes import INTERNAL_CODE, ExitCode, exit_code_for
 from .options import Options
 
@@ -61,9 +63,9 @@ class Run:
         print_styled(lines)
 
     def json(self, doc: dict):
-        from ..render.document import dumps
+        from ..render.document import write
 
-        click.echo(dumps(doc))
+        write(doc, sys.stdout)  # a big array is written in pieces, never held as one text
 
     def document(self, fields: dict):
         """Write the command's JSON document: the common head, the batch row if any, FIELDS."""
@@ -168,8 +170,9 @@ def guarded(body):
         except GradcliError as error:
             code = run.failure(error)
         except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            code = ExitCode.INTERRUPTED
+            code = report_interrupt([], run)
+        except BrokenPipeError:  # the reader closed stdout (`| head -1`): stop quietly
+            code = closed_pipe()
         except RecursionError:
             code = run.failure(fail("E0316", "the model is nested too deeply to evaluate"))
         except MemoryError:
@@ -181,6 +184,53 @@ def guarded(body):
         ctx.exit(int(code or ExitCode.OK))
 
     return inner
+
+
+def closed_pipe() -> int:
+    """stdout's reader is gone: point stdout at /dev/null so that nothing more (not even
+    the flush at exit) fails, and exit with 141, 128 + SIGPIPE, as `yes | head -1` does."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+            pass  # not a real file (CliRunner's): nothing to protect
+    return ExitCode.CLOSED_PIPE
+
+
+def report_interrupt(args, run: "Run | None" = None) -> int:
+    """Ctrl-C: no traceback, exit 130; with --json still one document with ok false."""
+    import signal
+
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C cannot cut the report short
+    except ValueError:  # not the main thread
+        previous = None
+    try:
+        # built by hand: the interrupt may have come in the middle of importing NumPy,
+        # which then cannot be imported again (render.document needs it)
+        diagnostic = Diagnostic("E0098", "interrupted")
+        if run is not None and run.as_json or run is None and "--json" in args:
+            import json
+
+            from .. import __version__
+            from ..render.diagnostics import diagnostic_to_json
+
+            doc = {"format_version": 1, "version": __version__, "command": run.command if run else next((a for a in args if not a.startswith("-")), None),
+                   "ok": False, "model": run.model_name if run else None, "dtype": run.dtype if run else "float64", "seed": run.seed if run else 0}
+            if run is not None and getattr(run, "row", None) is not None:
+                doc["row"] = run.row
+            doc["diagnostics"] = [diagnostic_to_json(diagnostic)]
+            click.echo(json.dumps(doc))
+        else:
+            click.echo("error[E0098]: interrupted", err=True)
+    except BrokenPipeError:
+        closed_pipe()
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    return ExitCode.INTERRUPTED
 
 
 def internal_error(run: Run) -> int:
@@ -223,7 +273,14 @@ def usage_failure(error: click.ClickException, args) -> int:
         doc["diagnostics"] = [_plain_diagnostic("E0001", _lower(first), [_lower(rest)] if sep and rest else [])]
         click.echo(dumps(doc))
     else:
-        error.show()
+        import io
+
+        from ..render.diagnostics import clean
+
+        # Click echoes what was typed: cut and escaped like every diagnostic
+        shown = io.StringIO()
+        error.show(file=shown)
+        click.echo("\n".join(clean(line) for line in shown.getvalue().rstrip("\n").split("\n")), err=True)
     return code
 
 
@@ -255,7 +312,7 @@ def load_model(run: Run, model_path: str | None, expression: str | None = None, 
         stream = sys.stdin.buffer  # click.get_binary_stream is deprecated (gone in Click 9)
         if stream.isatty():
             raise fail("E0004", "reading the model from stdin, which is a terminal", help=["pipe a model in (cat model.grad | gradcli eval -), or give a file name"])
-        m = M.loads_bytes(stream.read(), "<stdin>", run.dtype, run.max_elements)
+        m = M.loads_bytes(M.read_stream_limited(stream, "E0002", "<stdin>"), "<stdin>", run.dtype, run.max_elements)
     else:
         run.model_name = model_path
         m = M.load(model_path, run.dtype, run.max_elements)
@@ -287,15 +344,20 @@ def feed_rows(run: Run, feeds: list[str], feeds_file: str | None):
     direct = {}
     for text in feeds:
         name, value = split_feed(text)
-        direct[name] = parse_value(value, f"--feed {name}")
+        direct[name] = parse_value(value, f"--feed {name}", run.max_elements)
     if feeds_file is None:
         return [direct], False
     stdin_text = None
     if feeds_file == "-":
-        stream = sys.stdin  # click.get_text_stream is deprecated (gone in Click 9)
+        from ..model import read_stream_limited
+
+        stream = sys.stdin.buffer  # click.get_text_stream is deprecated (gone in Click 9)
         if stream.isatty():
             raise fail("E0004", "reading --feeds from stdin, which is a terminal", help=["pipe JSON in, or give a file name"])
-        stdin_text = stream.read()
+        try:
+            stdin_text = read_stream_limited(stream, "E0003", "<stdin>").decode("utf-8")
+        except UnicodeDecodeError:
+            raise fail("E0406", "the feeds on stdin are not UTF-8 text") from None
     rows, batch = read_feeds_file(feeds_file, stdin_text)
     return [{**row, **direct} if isinstance(row, dict) else row for row in rows], batch
 
@@ -325,7 +387,7 @@ def default_xs(m, expression):
     return names
 
 
-def seed_values(ys, grad_ys):
+def seed_values(ys, grad_ys, max_elements: int | None = None):
     """--grad-ys NAME=VALUE, by y name."""
     from .feeds import parse_value, split_feed
 
@@ -333,9 +395,22 @@ def seed_values(ys, grad_ys):
     for text in grad_ys:
         name, value = split_feed(text)
         if name not in ys:
-            raise fail("E0009", f"--grad-ys names '{name}', which is not one of the ys ({', '.join(ys)})", help=["give a seed as --grad-ys Y=VALUE for a Y in --of"])
-        seeds[name] = parse_value(value, f"--grad-ys {name}")
+            raise fail("E0009", f"--grad-ys names '{shorten(name)}', which is not one of the ys ({shorten(', '.join(ys), 200)})", help=["give a seed as --grad-ys Y=VALUE for a Y in --of"])
+        seeds[name] = _rectangular(parse_value(value, f"--grad-ys {name}", max_elements), f"--grad-ys {name}")
     return seeds
+
+
+def _rectangular(value, origin: str):
+    """A seed as an ndarray of numbers; a ragged list ([[1], [1, 2]]) is a usage error."""
+    import numpy as np
+
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError):
+        array = None
+    if array is None or array.dtype.kind not in "biuf":
+        raise fail("E0406", f"the value of {origin} is not a rectangular array of numbers", help=["every row needs the same length, e.g. [[1, 2], [3, 4]]"])
+    return array
 
 
 def derivatives_asked(run: Run, m):

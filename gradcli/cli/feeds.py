@@ -6,12 +6,18 @@ user typed, as a Source of its own.
 """
 from __future__ import annotations
 
+import io
 import json
 import re
+import warnings
 from pathlib import Path
 
-from ..source import Source
+from ..source import Source, shorten
 from ..errors import fail
+
+# An integer written with more digits than this is read as a float: it fits no integer
+# dtype anyway (the range check then says so), and Python refuses int() of over 4300 digits.
+_INT_DIGITS = 20
 
 _TOKEN = re.compile(r"\s*(?:(\[)|(\])|(,)|([-+]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|inf(?:inity)?|nan))|(true|false)|(\S))", re.IGNORECASE)
 
@@ -21,17 +27,17 @@ def split_feed(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     name = name.strip()
     if not sep or not name:
-        raise fail("E0405", f"a feed is NAME=VALUE, got '{text}'", help=["e.g. --feed x=2 or --feed 'X=[[2],[3]]'"])
+        raise fail("E0405", f"a feed is NAME=VALUE, got '{shorten(text)}'", help=["e.g. --feed x=2 or --feed 'X=[[2],[3]]'"])
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-        raise fail("E0405", f"'{name}' is not a name", help=["a feed is NAME=VALUE, e.g. --feed x=2"])
+        raise fail("E0405", f"'{shorten(name)}' is not a name", help=["a feed is NAME=VALUE, e.g. --feed x=2"])
     return name, value
 
 
-def parse_value(text: str, origin: str = "--feed"):
+def parse_value(text: str, origin: str = "--feed", max_elements: int | None = None):
     """A feed value as nested Python lists/numbers, or an ndarray for @FILE."""
     stripped = text.strip()
     if stripped.startswith("@"):
-        return read_file(stripped[1:])
+        return read_file(stripped[1:], max_elements)
     source = Source(origin, text)
     if "[" not in stripped and "," in stripped:
         stripped = "[" + stripped + "]"
@@ -72,7 +78,7 @@ def _parse_nested(text: str, source: Source):
             stack[-1].append(_number(token))
             expect_item = False
         else:
-            raise _bad(source, start, pos, f"unexpected '{m.group(6)}'")
+            raise _bad(source, start, pos, f"unexpected '{m.group(6)}'")  # rendering escapes a control character
     if len(stack) != 1:
         raise _bad(source, len(text), len(text), "unclosed '['", help=["close every '[' with ']'"])
     items = stack[0]
@@ -86,33 +92,59 @@ def _number(token: str):
     if low in ("true", "false"):
         return low == "true"
     if re.fullmatch(r"[-+]?\d+", token):
-        return int(token)
+        return _integer(token)
     return float(low.replace("infinity", "inf"))
+
+
+def _integer(text: str):
+    """An integer token; a very long one as a float (see _INT_DIGITS)."""
+    if len(text.lstrip("+-")) > _INT_DIGITS:
+        return float(text)  # inf beyond float range: an integer input then reports its range
+    return int(text)
 
 
 def _bad(source: Source, start, end, message, help=None):
     return fail("E0406", f"invalid feed value: {message}", source.span(start, max(end, start + 1) if start < len(source.text) else end), source=source, help=help or ["a value is a number, a comma list 1,2,3, a bracketed list [[2],[3]] or @FILE"])
 
 
-def read_file(path: str):
-    """A value from .npy, .json, .csv or .txt."""
+def read_file(path: str, max_elements: int | None = None):
+    """A value from .npy, .json, .csv or .txt, read with the size limit of gradcli.model.MAX_FILE_BYTES."""
+    from ..model import read_limited
+
+    shown = shorten(path)
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".npy", ".json", ".csv", ".txt"):
+        raise fail("E0406", f"cannot read feed values from '{shown}': unknown file type '{shorten(suffix) or '(none)'}'", help=["use .npy, .json, .csv or .txt"])
+    if suffix == ".npy":
+        from .npy import read_npy
+
+        return read_npy(path, max_elements)
+    data = read_limited(path, "E0003", what="feed file '{}'")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise fail("E0406", f"feed file '{shown}' is not UTF-8 text") from None
+    if suffix == ".json":
+        try:
+            return json.loads(text, parse_int=_integer)
+        except (ValueError, RecursionError) as e:
+            raise fail("E0406", f"feed file '{shown}' is not JSON: {getattr(e, 'msg', 'too deeply nested')}") from None
+    return _read_table(text, shown, "," if suffix == ".csv" else None)
+
+
+def _read_table(text: str, shown: str, delimiter):
+    """A .csv or .txt table of numbers; an empty one is an error, not an empty array."""
     import numpy as np
 
-    p = Path(path)
-    suffix = p.suffix.lower()
-    if suffix not in (".npy", ".json", ".csv", ".txt"):
-        raise fail("E0406", f"cannot read feed values from '{path}': unknown file type '{suffix or '(none)'}'", help=["use .npy, .json, .csv or .txt"])
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
+        raise fail("E0406", f"feed file '{shown}' holds no numbers", help=["write one row of numbers a line (comma separated in .csv)"])
     try:
-        if suffix == ".npy":
-            return np.load(p, allow_pickle=False)
-        if suffix == ".json":
-            return json.loads(p.read_text(encoding="utf-8"))
-        delimiter = "," if suffix == ".csv" else None
-        return np.loadtxt(p, delimiter=delimiter, ndmin=0)
-    except OSError as e:
-        raise fail("E0003", f"cannot read feed file '{path}': {e.strerror or e}") from None
-    except (ValueError, RecursionError, UnicodeDecodeError) as e:
-        raise fail("E0406", f"feed file '{path}' holds no array of numbers: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # NumPy's own words (and its install path) stay out of stderr
+            return np.loadtxt(io.StringIO(text), delimiter=delimiter, ndmin=0)
+    except (ValueError, IndexError) as e:
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise fail("E0406", f"feed file '{shown}' holds no table of numbers: {shorten(first, 120)}", help=["every row needs the same count of numbers"]) from None
 
 
 def read_feeds_file(path: str, stdin_text: str | None = None) -> tuple[list, bool]:
@@ -124,12 +156,12 @@ def read_feeds_file(path: str, stdin_text: str | None = None) -> tuple[list, boo
         text = stdin_text or ""
         name = "<stdin>"
     else:
+        from ..model import read_limited
+
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as e:
-            raise fail("E0003", f"cannot read feeds file '{path}': {e.strerror or e}") from None
+            text = read_limited(path, "E0003", what="feeds file '{}'").decode("utf-8")
         except UnicodeDecodeError:
-            raise fail("E0406", f"feeds file '{path}' is not UTF-8 text") from None
+            raise fail("E0406", f"feeds file '{shorten(path)}' is not UTF-8 text") from None
         name = path
     batch = path.lower().endswith((".jsonl", ".ndjson"))
     source = Source(name, text)
@@ -146,7 +178,7 @@ def read_feeds_file(path: str, stdin_text: str | None = None) -> tuple[list, boo
 def _json_lines(text: str, source: Source) -> list:
     """JSON Lines: one object a line; a bad line is its row's error."""
     rows: list = []
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_int=_integer)
     start = 0
     for line in text.split("\n"):
         if line.strip():
@@ -164,7 +196,7 @@ def _json_lines(text: str, source: Source) -> list:
 def _json_objects(text: str, source: Source) -> list:
     """One JSON object, or several in a row (a batch on stdin)."""
     rows: list = []
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_int=_integer)
     pos = 0
     while True:
         while pos < len(text) and text[pos].isspace():

@@ -129,7 +129,7 @@ JSON = click.option("--json", "as_json", is_flag=True, help="Write one JSON docu
 
 run_options = bundle(
     click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float64", show_default=True, help="The default float dtype."),
-    click.option("--seed", type=int, default=0, show_default=True, help="Seed for random ops (and check's sampling)."),
+    click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True, help="Seed for random ops (and check's sampling): 0 to 2**63-1."),
     click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True, help="Significant digits in text output."),
     click.option("--max-elements", type=click.IntRange(1), default=100_000_000, show_default=True, help="Refuse any tensor larger than this."),
     JSON,

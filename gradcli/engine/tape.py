@@ -29,7 +29,7 @@ class Tape:
         self.graph = graph
         self.persistent = persistent
         self.watch_accessed_variables = watch_accessed_variables
-        self.watched: set[Node] = set()
+        self.watched: dict[Node, None] = {}  # an ordered set: watched_variables() keeps watch order
         self.recorded: set[Node] = set()
         self._tracked: set[Node] = set()  # watched | recorded: what makes a new node recorded
         self._paused = 0  # depth of stop_recording blocks
@@ -81,8 +81,23 @@ class Tape:
         made from now on are recorded, and it may be a source. Integer tensors are not
         watched (TensorFlow warns and ignores them)."""
         if isinstance(node, Node) and is_float(node.dtype):
-            self.watched.add(node)
+            self.watched[node] = None
             self._tracked.add(node)
+
+    def watched_variables(self) -> list[Node]:
+        """The variables this tape watches, in the order it first watched them."""
+        return [n for n in self.watched if n.op is VARIABLE]
+
+    def reset(self) -> None:
+        """Forget everything recorded and watched (tape.reset()); the tape can be used again."""
+        self.watched.clear()
+        self.recorded.clear()
+        self._tracked.clear()
+        self._paused_nodes.clear()
+        self.used = False
+        self.used_at = None
+        if self.active:
+            self.started_at = _next_id()
 
     def variable_read(self, node: Node) -> None:
         """A variable read inside the block: watched when this tape watches accessed
@@ -189,6 +204,20 @@ class Tape:
         if self.started_at is not None and (x.id < self.started_at or (self.stopped_at is not None and x.id >= self.stopped_at)):
             return f"{name} was computed outside the tape"
         return f"{name} was computed inside the tape only from tensors it does not watch: call tape.watch() on its inputs"
+
+
+@contextlib.contextmanager
+def paused(graph: Graph):
+    """No active tape records the nodes made inside (the body of a @tf.custom_gradient
+    function, a NumPy call on a tensor inside a tape block)."""
+    tapes = list(graph.tapes)
+    for tape in tapes:
+        tape._paused += 1
+    try:
+        yield
+    finally:
+        for tape in tapes:
+            tape._paused -= 1
 
 
 def active_tapes(graph: Graph) -> list[Tape]:

@@ -136,8 +136,9 @@ def _names(model) -> dict:
 def _text(model, node: Node) -> str | None:
     if node.span is None or model.source is None:
         return None
-    text = model.source.snippet(node.span)
-    return " ".join(text.split()) if text else None
+    # cut to about 60 characters: in a 20,000-term sum every partial sum's text is most
+    # of the line, and whole texts would be 400 MB of labels
+    return model.source.label(node.span) or None
 
 
 def _producers(steps) -> dict:

@@ -5,13 +5,14 @@ time is what the user waits for.
 """
 from __future__ import annotations
 
+import re
 import textwrap
 import unicodedata
 
 from ..errors import Diagnostic
-from ..source import Span
+from ..source import NAME_LIMIT, Span
 
-__all__ = ["render_text", "diagnostic_to_json", "display_width"]
+__all__ = ["render_text", "diagnostic_to_json", "display_width", "clean"]
 
 TAB = "    "  # a tab is drawn as four spaces, in the code line and under it alike
 
@@ -29,6 +30,43 @@ _STYLES = {
 
 def _paint(text: str, style: str, color: bool) -> str:
     return f"{_STYLES[style]}{text}{_RESET}" if color and text else text
+
+
+# Control characters are never written raw (an OSC sequence would set the terminal's
+# title, a CSI clear the screen): as rustc does, C0 controls and DEL become their
+# Unicode control pictures (ESC is ␛), and C1 controls and the bidirectional
+# overrides (which reorder what the reader sees) become U+FFFD. Each replacement is
+# one column wide, like the character it stands for, so carets stay in place.
+_REPLACEMENTS = {c: chr(0x2400 + c) for c in range(0x20) if c not in (0x09, 0x0A)}
+_REPLACEMENTS[0x7F] = "\u2421"
+_REPLACEMENTS.update({c: "\ufffd" for c in range(0x80, 0xA0)})
+_REPLACEMENTS.update({c: "\ufffd" for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))})
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LONG_WORD = re.compile(r"\S{%d,}" % (NAME_LIMIT + 1))
+_MAX_TEXT = 2000  # characters of one message, note or help line (a list of 80,000 names)
+
+
+def escape_controls(text: str) -> str:
+    """`text` with every control character shown as a visible stand-in (see _REPLACEMENTS)."""
+    if _UNSAFE.search(text) is None:
+        return text
+    return text.translate(_REPLACEMENTS)
+
+
+def _cut_word(match: re.Match) -> str:
+    word = match.group(0)
+    tail = re.search(r"['\"`),.:;\]]{0,3}$", word).group(0)
+    return word[: NAME_LIMIT - 1] + "…" + tail
+
+
+def clean(text: str) -> str:
+    """A message, note, help or label as shown: controls escaped, a name or value longer
+    than about 60 characters cut with `…` (a 1 MB name must not give megabytes of output)."""
+    text = escape_controls(text).replace("\t", " ")
+    text = _LONG_WORD.sub(_cut_word, text)
+    if len(text) > _MAX_TEXT:
+        text = text[: _MAX_TEXT - 1] + "…"
+    return text
 
 
 def char_width(char: str) -> int:
@@ -64,7 +102,7 @@ def render_text(diag: Diagnostic, color: bool = False, width: int | None = None)
     never wrapped, so carets stay under what they point at.
     """
     header = (_paint(f"{diag.severity}[{diag.code}]", diag.severity if diag.severity in _STYLES else "error", color)
-              + _paint(f": {diag.message}", "message", color))
+              + _paint(f": {_clean_lines(diag.message)}", "message", color))
     lines = [header]
     source, span = diag.source, diag.span
     marks_by_line = _marks_by_line(diag) if source is not None and span is not None else {}
@@ -73,18 +111,18 @@ def render_text(diag: Diagnostic, color: bool = False, width: int | None = None)
     pad = " " * gutter
     bar = _paint(f"{pad} |", "gutter", color)
     if source is not None and span is not None:
-        lines.append(_paint(f"{pad}-->", "gutter", color) + f" {source.name}:{span.line}:{span.column}")
+        lines.append(_paint(f"{pad}-->", "gutter", color) + f" {escape_controls(source.name)}:{span.line}:{span.column}")
         lines.append(bar)
         previous = None
         for number in numbers:
             if previous is not None and number > previous + 1:
                 lines.append(_paint("...", "gutter", color))
-            code, marks = _window(source.line_text(number).replace("\t", TAB), marks_by_line[number])
+            code, marks = _window(escape_controls(source.line_text(number).replace("\t", TAB)), marks_by_line[number])
             lines.append(_paint(f"{number:>{gutter}} |", "gutter", color) + (f" {code}" if code else ""))
             lines.extend(bar + row for row in _underline_rows(marks, diag.severity, color))
             previous = number
     elif source is not None:
-        lines.append(_paint(" -->", "gutter", color) + f" {source.name}")
+        lines.append(_paint(" -->", "gutter", color) + f" {escape_controls(source.name)}")
     trailer = [("note", text) for text in diag.notes] + [("help", text) for text in diag.help]
     if trailer:
         if marks_by_line:
@@ -134,18 +172,22 @@ def _trailer_lines(kind: str, text: str, pad: str, color: bool, width: int | Non
     lead = f"{pad} = "
     head = _paint(f"{pad} =", "gutter", color) + " " + _paint(f"{kind}:", kind, color) + " "
     indent = " " * (len(lead) + len(kind) + 2)
-    parts = text.split("\n")
+    parts = [clean(part) for part in text.split("\n")]
     if width:
         room = max(20, width - len(indent))
         parts = [wrapped for part in parts for wrapped in (textwrap.wrap(part, room) or [""])]
     return [head + parts[0]] + [indent + part for part in parts[1:]]
 
 
+def _clean_lines(text: str) -> str:
+    return "\n".join(clean(part) for part in text.split("\n"))
+
+
 def _marks_by_line(diag: Diagnostic) -> dict[int, list[_Mark]]:
     marks: dict[int, list[_Mark]] = {}
     for label in diag.labels:
-        _add_mark(marks, diag, label.span, "-", label.text, False)
-    _add_mark(marks, diag, diag.span, "^", diag.label, True)
+        _add_mark(marks, diag, label.span, "-", clean(label.text), False)
+    _add_mark(marks, diag, diag.span, "^", clean(diag.label), True)
     return marks
 
 
@@ -219,20 +261,20 @@ def diagnostic_to_json(diag: Diagnostic) -> dict:
     span = diag.span
     spans = []
     if span is not None:
-        spans.append(_span_json(span, diag.label, True))
-    spans.extend(_span_json(label.span, label.text, False) for label in diag.labels)
+        spans.append(_span_json(span, clean(diag.label), True))
+    spans.extend(_span_json(label.span, clean(label.text), False) for label in diag.labels)
     return {
         "severity": diag.severity,
         "code": diag.code,
-        "message": diag.message,
+        "message": _clean_lines(diag.message),
         "file": diag.source.name if diag.source is not None else None,
         "line": span.line if span else None,
         "column": span.column if span else None,
         "end_line": span.end_line if span else None,
         "end_column": span.end_column if span else None,
         "spans": spans,
-        "notes": list(diag.notes),
-        "help": list(diag.help),
+        "notes": [_clean_lines(n) for n in diag.notes],
+        "help": [_clean_lines(h) for h in diag.help],
         "rendered": render_text(diag, color=False),
     }
 

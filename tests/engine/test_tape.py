@@ -546,3 +546,71 @@ def test_custom_gradient_errors():
     with pytest.raises(GradcliError) as e:
         gradients([y], [b])
     assert e.value.diagnostics[0].code == "E0511" and "shape" in e.value.diagnostics[0].message
+
+
+# ----- the rest of the tape's surface -----
+
+
+def test_hessian_by_a_jacobian_of_an_inner_tapes_gradient():
+    # TensorFlow's idiom: t2.jacobian(t1.gradient(y, x), x); y = x0^2 x1 at [1, 2]: [[4, 2], [2, 0]]
+    g = Graph()
+    x = var(g, "x", [1.0, 2.0])
+    with Tape(g) as t2:
+        read(g, x)
+        with Tape(g) as t1:
+            read(g, x)
+            x0 = apply("gather", x, g.constant(np.array(0, dtype=np.int32)))
+            x1 = apply("gather", x, g.constant(np.array(1, dtype=np.int32)))
+            y = x0 ** 2.0 * x1
+        (dy,) = t1.gradient([y], [x])
+    h = t2.jacobian(dy, x)
+    assert h.shape == (2, 2)
+    assert value(h).tolist() == [[4.0, 2.0], [2.0, 0.0]]
+
+
+def test_watched_variables_and_reset():
+    g = Graph()
+    a, b = var(g, "a", 1.0), var(g, "b", 2.0)
+    c = const(g, "c", 3.0)
+    with Tape(g) as t:
+        read(g, b, a, b)
+        t.watch(c)
+        y = a * b * c
+    assert t.watched_variables() == [b, a]
+    assert value(t.gradient([y], [c])[0]) == 2.0
+    t.reset()
+    assert t.watched_variables() == [] and not t.recorded
+    with t:
+        read(g, a)
+        z = a * 5.0
+    assert value(t.gradient([z], [a])[0]) == 5.0  # usable again after reset
+
+
+def test_paused_tapes_record_nothing():
+    from gradcli.engine.tape import paused
+
+    g = Graph()
+    x = var(g, "x", 2.0)
+    with Tape(g) as outer, Tape(g) as inner:
+        read(g, x)
+        with paused(g):
+            body = x * x
+        y = g.custom_gradient(body, [x], lambda up: [up[0] * 3.0])
+        yy = y * y
+    assert body not in outer.recorded and body not in inner.recorded
+    assert value(inner.gradient([y], [x])[0]) == 3.0
+    assert value(outer.gradient([yy], [x])[0]) == 2 * 4.0 * 3.0  # 2y * (custom dy/dx = 3)
+
+
+def test_a_tape_does_not_walk_the_graph_outside_it():
+    # a long chain built before the tape: the walk stops at the tape's records
+    g = Graph()
+    x = var(g, "x", 0.5)
+    v = x
+    for _ in range(20000):
+        v = v * 1.0
+    with Tape(g) as t:
+        t.watch(v)
+        y = v * v
+    assert value(t.gradient([y], [v])[0]) == 1.0
+    assert len(t.recorded) == 1

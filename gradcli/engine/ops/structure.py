@@ -288,6 +288,8 @@ def _unstack(graph, inputs, attrs, span):
     count = size if size is not None else num
     if count is None:
         raise needs_known(f"unstack needs the size of axis {axis}, which is unknown until evaluation", span, help=["pass num= or declare the shape"])
+    if count > graph.max_elements:  # each piece is a node: a [1000000, 0] tensor holds no elements but a million pieces
+        raise fail("E0305", f"unstack of a tensor of shape {shape_str(x.shape)} makes {count:,} pieces, over the limit of {graph.max_elements:,}", span, help=["raise the limit with --max-elements if you mean it"])
     where = pos if pos is not None else axis
     return [graph.apply("getitem", (x,), {"index": take_index(where, x.rank, i)}, span) for i in range(count)]
 
