@@ -56,7 +56,9 @@ def claims_json(claims) -> list:
     out = []
     for c in claims:
         item = {"line": c.claim.span.line, "source": c.claim.text, "ok": c.ok, "max_abs_err": json_safe(c.max_abs_err)}
-        if c.ok is None:
+        if getattr(c, "reason", ""):
+            item["reason"] = c.reason
+        if c.ok is None and c.missing:
             item["missing"] = list(c.missing)
         else:
             item["lhs"], item["rhs"] = to_json(c.lhs), to_json(c.rhs)
