@@ -614,3 +614,61 @@ def test_a_tape_does_not_walk_the_graph_outside_it():
         y = v * v
     assert value(t.gradient([y], [v])[0]) == 1.0
     assert len(t.recorded) == 1
+
+
+# ----- large jacobians: one gradient graph run per row, replayed when differentiated again -----
+
+
+def test_a_large_jacobian_is_one_gradient_graph():
+    from gradcli.engine.gradients import UNROLL_AT_MOST
+
+    n = UNROLL_AT_MOST + 8
+    rng = np.random.default_rng(3)
+    a, m = rng.standard_normal(n), rng.standard_normal((n, n))
+    g = Graph()
+    x = var(g, "x", a)
+    w = const(g, "w", m)
+    y = apply("tanh", apply("matmul", w, apply("reshape", x, shape=(n, 1))))  # [n, 1]
+    j = jacobian(y, x)
+    assert j.op.name == "jacobian_rows" and j.shape == (n, 1, n)
+    f = lambda v: np.tanh(m @ v.reshape(n, 1))  # noqa: E731
+    assert np.allclose(value(j), central_jacobian(f, a), atol=1e-7)
+
+
+def test_a_large_jacobian_differentiated_again():
+    # d/dx sum(J * c) for y = x^3 (J = diag(3x^2)): 6 x c_ii
+    from gradcli.engine.gradients import UNROLL_AT_MOST
+
+    n = UNROLL_AT_MOST + 3
+    a = np.linspace(-1.0, 1.0, n)
+    c = np.arange(n * n, dtype=np.float64).reshape(n, n) / n
+    g = Graph()
+    x = var(g, "x", a)
+    j = jacobian(x * x * x, x)
+    assert j.op.name == "jacobian_rows"
+    (dj,) = gradients([apply("reduce_sum", j * g.constant(c))], [x])
+    assert np.allclose(value(dj), 6 * a * np.diag(c))
+    # through a tape: the hessian of sum(sin x) as a tape jacobian of a tape gradient
+    with Tape(g) as outer:
+        read(g, x)
+        with Tape(g) as inner:
+            read(g, x)
+            s = apply("reduce_sum", apply("sin", x))
+        (ds,) = inner.gradient([s], [x])
+    h = outer.jacobian(ds, x)
+    assert h.op.name == "jacobian_rows"
+    assert np.allclose(value(h), np.diag(-np.sin(a)))
+
+
+def test_a_large_batch_jacobian():
+    from gradcli.engine.gradients import UNROLL_AT_MOST
+
+    t = UNROLL_AT_MOST + 1
+    a = np.linspace(0.1, 2.0, 2 * t).reshape(2, t)
+    g = Graph()
+    x = var(g, "x", a)
+    bj = batch_jacobian(apply("exp", x), x)
+    assert bj.op.name == "jacobian_rows" and bj.shape == (2, t, t)
+    assert np.allclose(value(bj), np.stack([np.diag(np.exp(r)) for r in a]))
+    (d,) = gradients([apply("reduce_sum", bj)], [x])
+    assert np.allclose(value(d), np.exp(a))
