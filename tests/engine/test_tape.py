@@ -672,3 +672,66 @@ def test_a_large_batch_jacobian():
     assert np.allclose(value(bj), np.stack([np.diag(np.exp(r)) for r in a]))
     (d,) = gradients([apply("reduce_sum", bj)], [x])
     assert np.allclose(value(d), np.exp(a))
+
+
+# ----- property: a tape's gradient is forward-mode differentiation through its records only -----
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+PHASES = ("before", "inside", "paused", "after")
+UNARY = {"sin": (np.sin, np.cos), "tanh": (np.tanh, lambda v: 1 - np.tanh(v) ** 2), "square": (np.square, lambda v: 2 * v)}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(PHASES), st.sampled_from(["sin", "tanh", "square", "add", "mul"]), st.integers(0, 99), st.integers(0, 99)), min_size=1, max_size=12))
+def test_tape_gradient_is_forward_mode_through_recorded_ops(steps):
+    g = Graph()
+    x0 = 0.3
+    x = var(g, "x", x0)
+    tape = Tape(g, persistent=True)
+    nodes = [x]
+    dual = [(x0, 1.0)]  # value and derivative as the tape sees it
+    tracked = [True]  # x is watched
+    watched = False
+    for phase in PHASES:
+        if phase == "inside":
+            tape.start()
+            read(g, x)
+            watched = True
+        if phase == "after":
+            tape.stop()
+        for step_phase, op, i, j in steps:
+            if step_phase != phase:
+                continue
+            a, b = i % len(nodes), j % len(nodes)
+            (va, da), (vb, db) = dual[a], dual[b]
+            if phase == "paused":
+                with tape.stop_recording():
+                    node = _step(op, nodes[a], nodes[b])
+            else:
+                node = _step(op, nodes[a], nodes[b])
+            inputs = [a] if op in UNARY else [a, b]
+            recorded = phase == "inside" and watched and any(tracked[k] for k in inputs)
+            if op in UNARY:
+                f, df = UNARY[op]
+                v, d = f(va), df(va) * (da if tracked[a] else 0.0)
+            elif op == "add":
+                v, d = va + vb, (da if tracked[a] else 0.0) + (db if tracked[b] else 0.0)
+            else:
+                v, d = va * vb, (da if tracked[a] else 0.0) * vb + va * (db if tracked[b] else 0.0)
+            nodes.append(node)
+            dual.append((v, d if recorded else 0.0))
+            tracked.append(recorded)
+    target = nodes[-1]
+    (grad,) = tape.gradient([target], [x])
+    want = dual[-1][1] if tracked[-1] else 0.0
+    if isinstance(grad, Unconnected):
+        assert want == 0.0 and isinstance(grad.reason, str) and grad.reason
+    else:
+        assert value(grad) == pytest.approx(want, rel=1e-9, abs=1e-12)
+
+
+def _step(op, a, b):
+    if op in UNARY:
+        return apply(op, a)
+    return apply("add", a, b) if op == "add" else apply("multiply", a, b)
