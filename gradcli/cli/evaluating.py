@@ -86,9 +86,10 @@ def _eval_once(run, m, feeds, fetch) -> int:
 @click.option("--stop", multiple=True, metavar="NAME", shell_complete=complete_names, help="A tensor to hold constant (stop_gradients). Repeatable.")
 @click.option("--unconnected", type=click.Choice(["none", "zero"]), default="none", show_default=True, help="What an unconnected x gets.")
 @click.option("--formula", is_flag=True, help="Also print each derivative as a .grad expression.")
+@click.option("--latex", is_flag=True, help="With --formula: the formula as LaTeX (text mode prints LaTeX; JSON adds \"latex\").")
 @evaluation_options
 @guarded("grad")
-def grad_command(run, model, expression, ys, xs, grad_ys, stop, unconnected, formula, feeds, feeds_file, fetch, dtype, seed, precision, max_elements, as_json):
+def grad_command(run, model, expression, ys, xs, grad_ys, stop, unconnected, formula, latex, feeds, feeds_file, fetch, dtype, seed, precision, max_elements, as_json):
     """tf.gradients from the command line: d(sum of --of)/d(each --wrt) at the feeds.
 
     \b
@@ -107,20 +108,21 @@ def grad_command(run, model, expression, ys, xs, grad_ys, stop, unconnected, for
     seeds = seed_values(ys, grad_ys)
     request = m.gradient_request(ys, xs, seeds, list(stop), unconnected)
     run.roots += request.results  # -v counts the gradient graph too
-    return _each_row(run, rows, batch, lambda row: _grad_once(run, m, request, row, formula))
+    return _each_row(run, rows, batch, lambda row: _grad_once(run, m, request, row, formula or latex, latex))
 
 
 
 
 
-def _grad_once(run, m, request, feeds, formula) -> int:
+def _grad_once(run, m, request, feeds, formula, latex=False) -> int:
     from ..render.document import diagnostics_json
     from ..render.listing import Row, derivative_label, layout
     from ..render.values import format_array, to_json, type_label
 
     result = m.run_gradients(request, feeds, run.seed)
     run.mark("evaluate")
-    formulas = m.formulas(request) if formula else {}
+    results = m.formula_results(request) if formula else {}
+    formulas = {x: r.text for x, r in results.items()}
     if run.as_json:
         doc = run.base_doc()
         if getattr(run, "row", None) is not None:
@@ -134,6 +136,8 @@ def _grad_once(run, m, request, feeds, formula) -> int:
         doc["unconnected"] = dict(result.unconnected)
         if formula:
             doc["formulas"] = formulas
+        if latex:
+            doc["latex"] = {x: r.latex for x, r in results.items()}
         doc["diagnostics"] = diagnostics_json(result.warnings)
         run.json(doc)
     else:
@@ -143,16 +147,16 @@ def _grad_once(run, m, request, feeds, formula) -> int:
             if g is None:
                 rows.append(Row(label, "None", "None", result.unconnected[x], style="none"))
             else:
-                rows.append(Row(label, type_label(g.dtype, g.shape), format_array(g, run.precision), _formula_note(formula, formulas.get(x))))
+                rows.append(Row(label, type_label(g.dtype, g.shape), format_array(g, run.precision), _formula_note(formula, results.get(x), latex)))
         run.lines(layout(rows))
     run.warn(result.warnings)
     run.timings()
     return 0
 
 
-def _formula_note(asked: bool, text: str | None) -> str:
-    if not asked:
+def _formula_note(asked: bool, result, latex: bool = False) -> str:
+    if not asked or result is None:
         return ""
-    if text is None:  # e.g. through gather: its gradient scatters, which .grad cannot spell
-        return "(no formula: the gradient goes through an op with no .grad spelling)"
-    return f"= {text}"
+    if result.text is None:  # too long, or through an op .grad cannot spell (gather's scatter)
+        return f"(no formula: {result.reason})"
+    return f"= {result.latex if latex else result.text}"
