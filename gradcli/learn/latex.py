@@ -24,6 +24,10 @@ class FormulaResult:
     latex: str | None  # the same as LaTeX, or None
     reason: str | None = None  # why there is none, in words
 
+    def as_latex(self) -> "FormulaResult":
+        """The same result, shown as its LaTeX."""
+        return FormulaResult(self.latex, self.latex, self.reason)
+
     @property
     def too_long(self) -> bool:
         return self.reason is not None and self.reason.startswith("too long")
