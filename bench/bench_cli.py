@@ -1,22 +1,31 @@
-"""Start-up and end-to-end numbers of the command line, whole processes.
+"""Whole-process figures of the command line (issue 13's table), from paired, alternating runs.
 
-    python bench/bench_cli.py              # 11 runs of each, alternating
-    python bench/bench_cli.py --runs 21
-    python bench/bench_cli.py --profile    # also import-time and cProfile tops
+    python bench/bench_cli.py                    # the table: start-up, MLP (time and peak RSS), chain
+    python bench/bench_cli.py --runs 21          # more pairs (at least 9)
+    python bench/bench_cli.py --scaling          # also every command on 1k/3k/10k-line chains and a 20,000-term sum
+    python bench/bench_cli.py --only startup     # one row: startup, help, mlp, chain
+    python bench/bench_cli.py --native-blas      # both sides without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE
+    python bench/bench_cli.py --profile          # also import-time and cProfile tops of the one-liner
 
-(1) `gradcli grad -e 'x**2 + x - 1' --wrt x --feed x=2` against
-    `python -c "import numpy"` (target: <= 1.3x)
-(2) `gradcli --help` against `python -c "import numpy"` (target: <= 0.5x)
-(3) bench/mlp.grad as `gradcli eval` with every input from .npy files, against
-    a hand-written NumPy script doing the same forward and backward pass from
-    the same files and printing the same values (target: <= 1.15x)
+Rows (targets from issue 13):
+(1) `gradcli grad -e 'x**2 + x - 1' --wrt x --feed x=2` over `python -c "import numpy"`   <= 1.3x
+(2) `gradcli --help` over `python -c "import numpy"`                                    <= 0.5x
+(3) bench/mlp.grad (784-1024-1024-10, batch 1024) as `gradcli eval --json` from .npy
+    feeds, over a hand-written NumPy script reading the same files                      <= 1.15x,
+    peak RSS                                                                            <= 1.2x
+(4) a 10,000-line chain `v{i+1} = sin(v{i}) * 1.0001 + 0.1` with its gradient, whole
+    process: microseconds per op (3 ops a line)                                         <= 60,
+    and t(30k ops) / t(3k ops)                                                          <= 12
 
-Each pair alternates run by run so that drift hits both sides; the figures
-are medians. When a target is missed the script says what dominates.
+A ratio is computed for each pair of runs (ours, then the reference, alternating, so
+drift and load hit both sides) and reported as median [lower quartile, upper quartile].
+The machine is shared and noisy: when valgrind is installed, rows (1) and (2) are also
+given in instructions (callgrind), which do not depend on load.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -35,7 +44,8 @@ BATCH = 1024
 INPUTS = ["X", "Y", "W1", "b1", "W2", "b2", "W3", "b3"]
 
 NUMPY_MLP = '''\
-"""The MLP of bench/mlp.grad by hand: loss and the six gradients, printed."""
+"""The MLP of bench/mlp.grad by hand: loss and the six gradients, printed as JSON."""
+import json
 import numpy as np
 
 P = {n: np.load(n + ".npy", allow_pickle=False) for n in ("X", "Y", "W1", "b1", "W2", "b2", "W3", "b3")}
@@ -53,36 +63,87 @@ d2 = (d3 @ P["W3"].T) * (1 - h2 * h2)
 grads["W2"], grads["b2"] = h1.T @ d2, d2.sum(axis=0)
 d1 = (d2 @ P["W2"].T) * (a1 > 0)
 grads["W1"], grads["b1"] = X.T @ d1, d1.sum(axis=0)
-print("loss", loss)
-for name in ("W1", "b1", "W2", "b2", "W3", "b3"):
-    print("d" + name, np.array2string(grads[name], threshold=200, edgeitems=3, max_line_width=100))
+print(json.dumps({"loss": float(loss), **{"d" + k: v.tolist() for k, v in grads.items()}}))
 '''
 
 
-def timed(command, cwd=None, env=None) -> float:
+# ----------------------------------------------------------------- running
+
+
+def run(command, cwd=None, env=None, timeout=None):
+    """(seconds, peak RSS in MB) of one run of `command`, its output discarded."""
     start = time.perf_counter()
-    out = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = None if timeout is None else start + timeout
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if deadline is not None and time.perf_counter() > deadline:
+            proc.kill()
+            os.wait4(proc.pid, 0)
+            proc.returncode = -9
+            return None, None
+        time.sleep(0.002)
     elapsed = time.perf_counter() - start
-    if out.returncode != 0:
-        raise SystemExit(f"{' '.join(map(str, command))} failed ({out.returncode}):\n{out.stderr.decode()[-2000:]}")
-    return elapsed
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read()
+    proc.stderr.close()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(map(str, command))} failed ({proc.returncode}):\n{err.decode()[-2000:]}")
+    return elapsed, usage.ru_maxrss / 1024
 
 
-def compare(label, ours, reference, runs, target, cwd=None, env=None):
-    """Alternate the two commands `runs` times each; medians and their ratio."""
-    timed(ours, cwd, env), timed(reference, cwd, env)  # warm the caches (grammar tables, page cache)
-    a, b = [], []
+def quartiles(values):
+    q = statistics.quantiles(values, n=4, method="inclusive")
+    return q[0], statistics.median(values), q[2]
+
+
+def paired(ours, reference, runs, cwd=None, env=None):
+    """Alternate the two commands; per-pair ratios of time and of peak RSS."""
+    run(ours, cwd, env), run(reference, cwd, env)  # warm the page cache
+    a, b, ra, rb = [], [], [], []
     for _ in range(runs):
-        a.append(timed(ours, cwd, env))
-        b.append(timed(reference, cwd, env))
-    ma, mb = statistics.median(a), statistics.median(b)
-    ratio = ma / mb
-    verdict = "ok" if ratio <= target else "MISSED"
-    print(f"{label}")
-    print(f"  gradcli    median {1000 * ma:8.1f} ms  (min {1000 * min(a):.1f}, max {1000 * max(a):.1f})")
-    print(f"  reference  median {1000 * mb:8.1f} ms  (min {1000 * min(b):.1f}, max {1000 * max(b):.1f})")
-    print(f"  ratio {ratio:.2f}x  (target <= {target}x: {verdict})")
-    return ratio <= target
+        t, m = run(ours, cwd, env)
+        a.append(t), ra.append(m)
+        t, m = run(reference, cwd, env)
+        b.append(t), rb.append(m)
+    return a, b, ra, rb
+
+
+def report_ratio(label, a, b, target, unit="time"):
+    ratios = [x / y for x, y in zip(a, b)]
+    lo, med, hi = quartiles(ratios)
+    verdict = "ok" if med <= target else "MISSED"
+    print(f"  {unit} ratio  {med:.2f}x  [{lo:.2f}, {hi:.2f}]  (target <= {target}x: {verdict})")
+    return med <= target, (lo, med, hi)
+
+
+def instructions(command, cwd=None, env=None):
+    """Instructions executed by `command` (callgrind), or None without valgrind."""
+    if shutil.which("valgrind") is None:
+        return None
+    out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
+                         cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for line in out.stderr.splitlines():
+        if "Collected :" in line:
+            return int(line.split(":")[-1])
+    return None
+
+
+# ----------------------------------------------------------------- rows
+
+
+def startup_row(label, ours, reference, runs, target, env, use_valgrind):
+    print(label)
+    a, b, _, _ = paired(ours, reference, runs, env=env)
+    print(f"  gradcli    median {1000 * statistics.median(a):7.1f} ms   reference median {1000 * statistics.median(b):7.1f} ms")
+    ok, q = report_ratio(label, a, b, target)
+    if use_valgrind:
+        ia, ib = instructions(ours, env=env), instructions(reference, env=env)
+        if ia and ib:
+            print(f"  instructions  {ia / 1e6:.0f} M vs {ib / 1e6:.0f} M: {ia / ib:.2f}x")
+    return ok
 
 
 def write_mlp_inputs(folder: Path):
@@ -95,23 +156,95 @@ def write_mlp_inputs(folder: Path):
     (folder / "mlp_numpy.py").write_text(NUMPY_MLP)
 
 
-def check_mlp_agrees(gradcli, folder: Path, env):
-    """The two sides compute the same numbers (else the timing means nothing)."""
-    import json
+def mlp_row(gradcli, runs, env):
+    label = "(3) gradcli eval bench/mlp.grad --json --feed X=@X.npy ...  vs  python mlp_numpy.py (same .npy files)"
+    print(label)
+    with tempfile.TemporaryDirectory(prefix="gradcli-bench-") as tmp:
+        folder = Path(tmp)
+        write_mlp_inputs(folder)
+        feeds = [a for n in INPUTS for a in ("--feed", f"{n}=@{n}.npy")]
+        ours = [gradcli, "eval", str(MLP_MODEL), *feeds, "--json"]
+        reference = [sys.executable, "mlp_numpy.py"]
+        # the two sides compute the same numbers (else the timing means nothing)
+        doc = json.loads(subprocess.run(ours, cwd=folder, env=env, capture_output=True, text=True, check=True).stdout)
+        ref = json.loads(subprocess.run(reference, cwd=folder, env=env, capture_output=True, text=True, check=True).stdout)
+        assert abs(doc["values"]["loss"] - ref["loss"]) < 1e-10, (doc["values"]["loss"], ref["loss"])
+        for name in ("dW1", "db1", "dW2", "db2", "dW3", "db3"):
+            assert np.allclose(doc["values"][name], ref[name], rtol=1e-9, atol=1e-12), name
+        a, b, ra, rb = paired(ours, reference, runs, cwd=folder, env=env)
+    print(f"  gradcli    median {1000 * statistics.median(a):7.1f} ms, {statistics.median(ra):6.1f} MB peak RSS")
+    print(f"  reference  median {1000 * statistics.median(b):7.1f} ms, {statistics.median(rb):6.1f} MB peak RSS")
+    ok_time, _ = report_ratio(label, a, b, 1.15)
+    ok_mem, _ = report_ratio(label, ra, rb, 1.2, unit="RSS ")
+    return ok_time and ok_mem
 
-    feeds = [a for n in INPUTS for a in ("--feed", f"{n}=@{n}.npy")]
-    out = subprocess.run([gradcli, "eval", str(MLP_MODEL), *feeds, "--json", "--fetch", "loss", "--fetch", "db1"], cwd=folder, env=env, capture_output=True, text=True, check=True)
-    doc = json.loads(out.stdout)
-    ns: dict = {}
-    exec_numpy = (folder / "mlp_numpy.py").read_text().split("print(")[0]
-    cwd = os.getcwd()
-    os.chdir(folder)
-    try:
-        exec(compile(exec_numpy, "mlp_numpy.py", "exec"), ns)  # our own reference script, not user input
-    finally:
-        os.chdir(cwd)
-    assert abs(doc["values"]["loss"] - ns["loss"]) < 1e-10, (doc["values"]["loss"], ns["loss"])
-    assert np.allclose(doc["values"]["db1"], ns["grads"]["b1"], rtol=1e-9, atol=1e-12)
+
+def chain_text(lines: int) -> str:
+    body = "".join(f"v{i + 1} = sin(v{i}) * 1.0001 + 0.1\n" for i in range(lines))
+    return f"var v0 = 0.5\n{body}g = gradients(v{lines}, v0)\nfetch v{lines}, g\n"
+
+
+def sum_text(terms: int) -> str:
+    return "var x = 0.5\ny = " + " + ".join(f"sin(x + {i}.0)" for i in range(terms)) + "\ng = gradients(y, x)\nfetch y, g\n"
+
+
+def chain_row(gradcli, runs, env):
+    label = "(4) gradcli eval on a chain v{i+1} = sin(v{i}) * 1.0001 + 0.1 with its gradient, 1,000 and 10,000 lines"
+    print(label)
+    with tempfile.TemporaryDirectory(prefix="gradcli-bench-") as tmp:
+        folder = Path(tmp)
+        for n in (1000, 10000):
+            (folder / f"chain{n}.grad").write_text(chain_text(n))
+        small, big, _, _ = paired([gradcli, "eval", "chain10000.grad"], [gradcli, "eval", "chain1000.grad"], max(5, runs // 2), cwd=folder, env=env)
+    per_op = [1e6 * t / 30000 for t in small]
+    lo, med, hi = quartiles(per_op)
+    print(f"  10,000 lines (30,000 ops): {statistics.median(small):.2f} s, {med:.1f} us/op [{lo:.1f}, {hi:.1f}] (target <= 60: {'ok' if med <= 60 else 'MISSED'})")
+    ok_growth, _ = report_ratio(label, small, big, 12, unit="t(30k ops)/t(3k ops)")
+    return med <= 60 and ok_growth
+
+
+# ----------------------------------------------------------------- scaling
+
+
+SCALING_COMMANDS = {
+    "eval": lambda m, last: ["eval", m],
+    "grad": lambda m, last: ["grad", m, "--of", last, "--wrt", "v0" if last != "y" else "x"],
+    "check": lambda m, last: ["check", m],
+    "explain": lambda m, last: ["explain", m, "--of", last, "--wrt", "v0" if last != "y" else "x"],
+    "graph": lambda m, last: ["graph", m],
+    "grad --formula": lambda m, last: ["grad", m, "--of", last, "--wrt", "v0" if last != "y" else "x", "--formula"],
+}
+
+
+def scaling(gradcli, env, timeout, runs=3):
+    """Each command on chains of 1k, 3k, 10k lines and a 20,000-term sum (median of `runs`)."""
+    print(f"\nscaling (whole process, median of {runs}; growth 1k -> 10k is 10 for a linear command; runs over {timeout:g} s are cut)")
+    print(f"  {'command':16} {'1k':>8} {'3k':>8} {'10k':>8} {'10k/1k':>7} {'20k-term sum':>13}")
+    with tempfile.TemporaryDirectory(prefix="gradcli-bench-") as tmp:
+        folder = Path(tmp)
+        for n in (1000, 3000, 10000):
+            (folder / f"chain{n}.grad").write_text(chain_text(n))
+        (folder / "sum.grad").write_text(sum_text(20000))
+        for name, args in SCALING_COMMANDS.items():
+            cells = []
+            for model, last in (("chain1000.grad", "v1000"), ("chain3000.grad", "v3000"), ("chain10000.grad", "v10000"), ("sum.grad", "y")):
+                times = []
+                for _ in range(runs):
+                    try:
+                        t, _ = run([gradcli, *args(model, last)], cwd=folder, env=env, timeout=timeout)
+                    except SystemExit as failed:  # a command that refuses the model: say so, go on
+                        t = None
+                        print(f"  ({name} on {model} failed: {str(failed).splitlines()[-1][:100]})")
+                    if t is None:
+                        break
+                    times.append(t)
+                cells.append(statistics.median(times) if len(times) == runs else None)
+            fmt = lambda t: f"{t:7.2f}s" if t is not None else f">{timeout:5.0f}s"  # noqa: E731
+            growth = f"{cells[2] / cells[0]:6.1f}x" if cells[0] and cells[2] else "     -"
+            print(f"  {name:16} {fmt(cells[0])} {fmt(cells[1])} {fmt(cells[2])} {growth:>7} {fmt(cells[3]):>13}")
+
+
+# ----------------------------------------------------------------- profile
 
 
 def profile_startup(gradcli_args, env):
@@ -145,13 +278,18 @@ def profile_startup(gradcli_args, env):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=11, help="runs of each command (at least 9)")
-    parser.add_argument("--profile", action="store_true", help="profile start-up even when the targets are met")
+    parser.add_argument("--runs", type=int, default=11, help="pairs of runs of each row (at least 9)")
+    parser.add_argument("--only", default="startup,help,mlp,chain", help="comma-separated rows: startup, help, mlp, chain")
+    parser.add_argument("--scaling", action="store_true", help="also the scaling table of every command")
+    parser.add_argument("--timeout", type=float, default=120, help="seconds before a scaling run is cut")
+    parser.add_argument("--native-blas", action="store_true", help="unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for both sides")
+    parser.add_argument("--no-valgrind", action="store_true", help="no instruction counts")
+    parser.add_argument("--profile", action="store_true", help="profile the one-liner's start-up")
     parser.add_argument("--no-compile", action="store_true", help="do not byte-compile gradcli first")
     args = parser.parse_args(argv)
     if not args.no_compile:
-        # An installed wheel has its .pyc files; with PYTHONDONTWRITEBYTECODE set (as in
-        # some CI images) every run would compile gradcli's sources again (~50 ms).
+        # An installed wheel has its .pyc files; with PYTHONDONTWRITEBYTECODE set (as here)
+        # an editable install would compile gradcli's sources on every run.
         import compileall
         import gradcli
 
@@ -164,23 +302,26 @@ def main(argv=None):
     if gradcli is None:
         raise SystemExit("gradcli is not installed (pip install -e .)")
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    if args.native_blas:
+        env = {k: v for k, v in env.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    only = set(args.only.split(","))
     numpy_import = [sys.executable, "-c", "import numpy"]
     grad_args = ["grad", "-e", "x**2 + x - 1", "--wrt", "x", "--feed", "x=2"]
-    print(f"python {sys.version.split()[0]}, numpy {np.__version__}, {runs} alternating runs each"
-          f"{'' if args.no_compile else ', gradcli byte-compiled first'}\n")
-
+    valgrind = not args.no_valgrind and shutil.which("valgrind") is not None
+    print(f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, "
+          f"{runs} alternating pairs; OPENBLAS_CORETYPE={env.get('OPENBLAS_CORETYPE', '(unset)')}\n")
     results = {}
-    results["grad -e"] = compare("(1) gradcli grad -e 'x**2 + x - 1' --wrt x --feed x=2  vs  python -c 'import numpy'", [gradcli, *grad_args], numpy_import, runs, 1.3, env=env)
-    results["--help"] = compare("(2) gradcli --help  vs  python -c 'import numpy'", [gradcli, "--help"], numpy_import, runs, 0.5, env=env)
-
-    with tempfile.TemporaryDirectory(prefix="gradcli-bench-") as tmp:
-        folder = Path(tmp)
-        write_mlp_inputs(folder)
-        check_mlp_agrees(gradcli, folder, env)
-        feeds = [a for n in INPUTS for a in ("--feed", f"{n}=@{n}.npy")]
-        results["mlp"] = compare("(3) gradcli eval bench/mlp.grad --feed X=@X.npy ...  vs  python mlp_numpy.py (same .npy files)", [gradcli, "eval", str(MLP_MODEL), *feeds], [sys.executable, "mlp_numpy.py"], runs, 1.15, cwd=folder, env=env)
-
-    if args.profile or not results["grad -e"] or not results["mlp"]:
+    if "startup" in only:
+        results["grad -e"] = startup_row("(1) gradcli grad -e 'x**2 + x - 1' --wrt x --feed x=2  vs  python -c 'import numpy'", [gradcli, *grad_args], numpy_import, runs, 1.3, env, valgrind)
+    if "help" in only:
+        results["--help"] = startup_row("(2) gradcli --help  vs  python -c 'import numpy'", [gradcli, "--help"], numpy_import, runs, 0.5, env, valgrind)
+    if "mlp" in only:
+        results["mlp"] = mlp_row(gradcli, runs, env)
+    if "chain" in only:
+        results["chain"] = chain_row(gradcli, runs, env)
+    if args.scaling:
+        scaling(gradcli, env, args.timeout)
+    if args.profile:
         print("\nprofile of `gradcli grad -e 'x**2 + x - 1' --wrt x --feed x=2`:")
         profile_startup(grad_args, env)
     missed = [k for k, ok in results.items() if not ok]

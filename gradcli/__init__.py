@@ -11,7 +11,7 @@ diagnostic types, until they are used.
 __version__ = "0.1.0"
 __all__ = ["Diagnostic", "GradcliError", "Model", "Span", "load", "loads", "__version__"]
 
-_LAZY = {"load": "model", "loads": "model", "Model": "model", "Diagnostic": "source", "GradcliError": "source", "Span": "source"}
+_LAZY = {"load": "model", "loads": "model", "Model": "model", "Diagnostic": "errors", "GradcliError": "errors", "Span": "source"}
 
 
 def __getattr__(name):

@@ -67,6 +67,9 @@ EXAMPLES = [
     _e("E0009", "--grad-ys names something that is not a y", "var x = 1.0\ny = x * x\n", "grad", "{model}", "--of", "y", "--grad-ys", "x=2", exit=USAGE),
     _e("E0010", "check, explain or graph given a batch of feeds", "placeholder x\ny = x * x\n", "check", "{model}", "--feeds", "rows.jsonl", files={"rows.jsonl": '{"x": 1}\n{"x": 2}\n'}, exit=USAGE),
     _e("E0011", "a bad --sample range", "placeholder x\ny = x * x\nexpect y == x ** 2\n", "check", "{model}", "--sample", "x=3:1", exit=USAGE),
+    _e("E0030", "a bad --rtol or --atol (not finite, or negative)", "var x = 1.0\ng, = gradients(x * x, x)\nexpect g == 2 * x\n", "check", "{model}", "--rtol", "nan", exit=USAGE),
+    _e("E0031", "a bad --hold (no fed value to hold, or also sampled)", "placeholder x\ny = x * x\nexpect y == x ** 2\n", "check", "{model}", "--hold", "x", exit=USAGE),
+    _e("E0032", "a bad --claim or --wrt of check -e", None, "check", "-e", "x * y", "--claim", "y", exit=USAGE),
     _e("E0098", "interrupted (Ctrl-C)", None, exit=ExitCode.INTERRUPTED),
     _e("E0099", "internal error (a bug in gradcli)", None, exit=INTERNAL),
     # E01xx: syntax (the parser's tests check each example's exact span)
@@ -159,6 +162,8 @@ EXAMPLES = [
     _e("W0501", "an x written as a fresh expression (its gradient is None)", "var x = [1.0, 2.0]\ny = x * x\ng = gradients(y, x[0])\n", exit=OK),
     _e("W0601", "a NaN or infinity appeared (the first op that made one)", "var x = 0.0\ny = log(x)\n", exit=OK),
     _e("W0602", "a gradient disagrees with finite differences (a kink, or a bug)", "var x = 0.0\ny = abs(x)\ng = gradients(y, x)\nexpect g == g\n", "check", "{model}", "--sample", "x=-0.000001:0.000001", "--points", "1", exit=OK),
+    _e("W0610", "claims checked at one point only (nothing varies)", "var x = 2.0\ng, = gradients(x * x, x)\nexpect g == 2 * x\n", "check", "{model}", "--hold", "x", exit=OK),
+    _e("W0611", "a claim not checked at some points, or any (both sides not finite there)", "var x = 6.0\ny = sqrt(x - 5)\nexpect 3 * y == 3 * sqrt(x - 5)\n", "check", "{model}", exit=OK),
 ]
 
 

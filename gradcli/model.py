@@ -18,7 +18,7 @@ import numpy as np
 
 from .engine.evaluate import evaluate, first_non_finite, needed_nodes
 from .engine.gradients import Unconnected, gradients as build_gradients, seed_node
-from .learn.claims import compare_claim
+from .learn.claims import compare_sides
 from .engine.graph import Node
 from .engine.dtypes import dtype_name, shape_str
 from .language.parse import parse
@@ -108,8 +108,9 @@ class ClaimResult:
     lhs: np.ndarray | None
     rhs: np.ndarray | None
     max_abs_err: float | None
-    ok: bool | None  # None: not checked (an input was not fed)
+    ok: bool | None  # None: not checked (an input was not fed, or both sides are not finite)
     missing: list = field(default_factory=list)
+    reason: str = ""  # why it fails (shapes differ) or was not checked (both sides NaN)
 
 
 @dataclass(eq=False)
@@ -222,15 +223,15 @@ class Model:
                 else:
                     evaluable_claims.append(claim)
                     wanted += [claim.lhs, claim.rhs]
-        values = evaluate(wanted, fed, seed, self.max_elements)
+        values = evaluate(wanted, fed, seed, self.max_elements, keep="fetches")
         entries = [self._entry(name, values_of[name], values) for name in names]
         for claim in evaluable_claims:
             lhs, rhs = self.present(claim.lhs, values[claim.lhs]), self.present(claim.rhs, values[claim.rhs])
-            err, ok = compare_claim(lhs, rhs)
-            claim_results.append(ClaimResult(claim, lhs, rhs, err, ok))
+            c = compare_sides(claim, lhs, rhs)
+            claim_results.append(ClaimResult(claim, lhs, rhs, c.err, c.ok, reason=c.reason))
         claim_results.sort(key=lambda c: c.claim.span.start)
-        warnings = self.resolved.warnings + self._non_finite(wanted, fed, values)
-        return RunResult(entries, claim_results, warnings, len(values))
+        warnings = self.resolved.warnings + self._non_finite(wanted, fed, values, seed)
+        return RunResult(entries, claim_results, warnings, values.evaluated)
 
     @_located
     def eval(self, feeds: dict | None = None, fetch=None, seed: int = 0) -> dict:
@@ -250,7 +251,7 @@ class Model:
             grad_ys = [grad_ys]
         request = self.gradient_request(ys, xs, grad_ys, stop_gradients or (), unconnected_gradients)
         nodes = [r for r in request.results if isinstance(r, Node)]
-        values = evaluate(nodes, self.feed_dict(feeds), seed, self.max_elements)
+        values = evaluate(nodes, self.feed_dict(feeds), seed, self.max_elements, keep="fetches")
         return [self.present(r, values[r]) if isinstance(r, Node) else None for r in request.results]
 
     # ----- what `gradcli grad` asks -----
@@ -288,7 +289,7 @@ class Model:
     def run_gradients(self, request: "GradientRequest", feeds=None, seed: int = 0) -> "GradResult":
         fed = self.feed_dict(feeds)
         wanted = list(request.y_nodes) + [r for r in request.results if isinstance(r, Node)]
-        values = evaluate(wanted, fed, seed, self.max_elements)
+        values = evaluate(wanted, fed, seed, self.max_elements, keep="fetches")
         ys = {y: self.present(n, values[n]) for y, n in zip(request.ys, request.y_nodes)}
         grads, unconnected = {}, {}
         for x, r in zip(request.xs, request.results):
@@ -297,12 +298,20 @@ class Model:
             else:
                 grads[x] = None
                 unconnected[x] = r.reason
-        warnings = self.resolved.warnings + self._non_finite(wanted, fed, values)
+        warnings = self.resolved.warnings + self._non_finite(wanted, fed, values, seed)
         return GradResult(ys, grads, unconnected, warnings)
 
-    def _non_finite(self, wanted, fed, values) -> list[Diagnostic]:
-        """W0601 at the first op that made a NaN or infinity, when a result has one."""
+    def _non_finite(self, wanted, fed, values, seed=0) -> list[Diagnostic]:
+        """W0601 at the first op that made a NaN or infinity, when a result has one.
+
+        The run kept only its results, so the provenance comes from a second
+        pass that keeps every value (paid only when a result is not finite).
+        """
         if all(values[n].dtype.kind != "f" or np.isfinite(values[n]).all() for n in wanted if n in values):
+            return []
+        try:
+            values = evaluate(wanted, fed, seed, self.max_elements)
+        except GradcliError:  # too large to hold every value at once: no provenance
             return []
         found = first_non_finite(needed_nodes(wanted, fed), values)
         if found is None:
@@ -536,3 +545,49 @@ def _fed_type(name, shape):
         return None
     dims = tuple(A.Number(int(d), str(d), name.span) for d in shape)
     return A.TypeExpr(A.Name("float", name.span), dims, name.span)
+
+
+def claim_model(expression: str, claims, wrt=None, dtype: str = "float64", max_elements: int = DEFAULT_MAX_ELEMENTS):
+    """`check -e EXPR --claim [X=]CLAIM`: a model whose expects say d(EXPR)/dX == CLAIM.
+
+    Returns (model, labels): labels[i] is how claim i reads (`∂expr/∂x == ...`).
+    The expression and each claim are parsed alone first, so a syntax error
+    points into the text the user typed; then one program is built from them.
+    """
+    import re
+
+    base = expression_model(expression, dtype, max_elements)
+    free = [name for name, node in base.resolved.inputs.items()]
+    if not claims:
+        raise fail("E0032", "check -e needs --claim", help=["e.g. gradcli check -e 'x**3' --claim '3*x**2'"])
+    explicit = list(wrt or [])
+    for x in explicit:
+        if x not in free:
+            raise fail("E0032", f"--wrt {x}: the expression has no free name '{x}'", help=[f"its free names: {', '.join(free)}" if free else "the expression has no free names"])
+    xs = explicit or free
+    pairs = []
+    for text in claims:
+        m = re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)(.*)$", text, re.S)
+        if m and m.group(1) in free:
+            x, body = m.group(1), m.group(2)
+        elif m and not re.match(r"\s*[A-Za-z_][A-Za-z0-9_]*\s*\(", text):
+            raise fail("E0032", f"--claim {m.group(1)}=...: the expression has no free name '{m.group(1)}'", help=[f"its free names: {', '.join(free)}" if free else "the expression has no free names"])
+        elif len(xs) == 1:
+            x, body = xs[0], text
+        else:
+            raise fail("E0032", f"--claim '{text}' does not say which derivative it is: the expression has {len(xs)} free names ({', '.join(xs)})", help=[f"write --claim {xs[0]}=EXPR, one per x"])
+        if x not in xs:
+            raise fail("E0032", f"--claim {x}=...: {x} is not in --wrt ({', '.join(xs)})")
+        expression_model(body, dtype, max_elements)  # its own syntax errors, against its own text
+        pairs.append((x, body.strip()))
+    names = list(free)
+    for _, body in pairs:
+        names += [n for n in expression_model(body, dtype, max_elements).resolved.inputs if n not in names]
+    lines = [f"placeholder {n}" for n in names] + [f"expr = ({expression})"]
+    lines += [f"expect gradients(expr, {x})[0] == ({body})" for x, body in pairs]
+    model = Model(Source("<expr>", "\n".join(lines) + "\n"), dtype, max_elements)
+    labels = []
+    for claim, (x, body) in zip(model.resolved.claims, pairs):
+        claim.text = f"∂expr/∂{x} == {body}"
+        labels.append(claim.text)
+    return model, labels

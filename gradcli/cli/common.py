@@ -126,9 +126,9 @@ class Run:
             console.print(line)
 
     def json(self, doc: dict):
-        from ..render.document import dumps
+        from ..render.document import write
 
-        click.echo(dumps(doc))
+        write(doc, sys.stdout)  # a big array is written in pieces, never held as one text
 
     def warn(self, diagnostics):
         if self.quiet:

@@ -20,10 +20,16 @@ def _one_row(run, feeds, feeds_file) -> dict:
     rows, batch = feed_rows(run, feeds, feeds_file)
     if batch and len(rows) != 1:
         raise fail("E0010", f"{run.command} takes one set of feeds, not a batch of {len(rows)}", help=["run it once per row, or use eval/grad for batches"])
+    from ..errors import GradcliError
+
+    if isinstance(rows[0], GradcliError):  # a row that is not a JSON object: its own diagnostic (E0406)
+        raise rows[0]
     return rows[0]
 
 
 def _sample_ranges(texts) -> dict:
+    import math
+
     out = {}
     for text in texts:
         name, sep, rng = text.partition("=")
@@ -32,36 +38,67 @@ def _sample_ranges(texts) -> dict:
             bounds = (float(lo), float(hi))
         except ValueError:
             bounds = None
-        if not sep or not sep2 or not name.strip() or bounds is None or not bounds[0] < bounds[1]:
-            raise fail("E0011", f"--sample takes NAME=LO:HI with LO < HI, got '{text}'", help=["e.g. --sample x=0.1:3"])
+        if not sep or not sep2 or not name.strip() or bounds is None:
+            raise fail("E0011", f"--sample takes NAME=LO:HI, got '{text}'", help=["e.g. --sample x=0.1:3"])
+        if not all(math.isfinite(b) for b in bounds):
+            raise fail("E0011", f"--sample {name.strip()}: the range {lo}:{hi} is not finite", help=["inputs are drawn uniformly, so both ends must be numbers, e.g. --sample x=0:100"])
+        if not bounds[0] < bounds[1]:
+            raise fail("E0011", f"--sample {name.strip()}: the range {lo}:{hi} is {'reversed' if bounds[0] > bounds[1] else 'empty'} (LO must be less than HI)", help=[f"e.g. --sample {name.strip()}={hi}:{lo}" if bounds[0] > bounds[1] else "e.g. --sample x=0.1:3"])
         out[name.strip()] = bounds
     return out
 
 
+def _tolerance(name: str, value: float) -> float:
+    import math
+
+    if not math.isfinite(value) or value < 0:
+        raise fail("E0030", f"--{name} {value:g} is not a tolerance: it must be a finite number >= 0", help=[f"e.g. --{name} {'1e-7' if name == 'rtol' else '1e-9'}"])
+    return value
+
+
 @click.command("check")
 @MODEL
+@click.option("-e", "--expr", "expression", metavar="EXPR", help="Check derivatives of one inline expression (with --claim) instead of a file.")
+@click.option("--claim", "claims", multiple=True, metavar="[X=]EXPR", help="With -e: the claimed derivative (X=EXPR for each x when there are several). Repeatable.")
+@click.option("--wrt", "xs", multiple=True, metavar="X", help="With -e: the xs of the claims (default: every free name).")
 @click.option("--points", type=click.IntRange(0, 10_000), default=5, show_default=True, help="Sampled points (besides the fed point).")
 @click.option("--sample", multiple=True, metavar="NAME=LO:HI", help="Range an input is drawn from (default -2:2). Repeatable.")
+@click.option("--hold", multiple=True, metavar="NAME", help="Keep this input at its fed value instead of varying it. Repeatable.")
 @click.option("--rtol", type=float, default=1e-7, show_default=True, help="Relative tolerance of expect claims.")
 @click.option("--atol", type=float, default=1e-9, show_default=True, help="Absolute tolerance of expect claims.")
 @click.option("--no-fd", "no_fd", is_flag=True, help="Skip the finite-difference check of the gradients.")
 @evaluation_options
 @guarded("check")
-def check_command(run, model, points, sample, rtol, atol, no_fd, feeds, feeds_file, fetch, dtype, seed, precision, max_elements, as_json):
+def check_command(run, model, expression, claims, xs, points, sample, hold, rtol, atol, no_fd, feeds, feeds_file, fetch, dtype, seed, precision, max_elements, as_json):
     """Check every `expect` at the fed point and at sampled points, and every gradient against finite differences.
+
+    Every float input is varied at the sampled points, fed or not (--hold keeps one fixed).
 
     \b
     gradcli check samples/homework.grad
     gradcli check model.grad --sample x=0.1:3 --points 20
-    Exit status 1 when an expect fails.
+    gradcli check -e 'x**3 * sin(x)' --claim '3*x**2*sin(x) + x**3*cos(x)'
+    Exit status 1 when an expect fails or is never checked.
     """
     from ..render.check_report import report_json, report_lines
     from ..render.document import diagnostics_json
 
-    m = load_model(run, model)
-    row = _one_row(run, feeds, feeds_file)
+    rtol, atol = _tolerance("rtol", rtol), _tolerance("atol", atol)
     ranges = _sample_ranges(sample)
-    report = m.check(feeds=row, points=points, sample=ranges, rtol=rtol, atol=atol, fd=not no_fd, seed=seed)
+    row = _one_row(run, feeds, feeds_file)
+    if expression is not None:
+        from ..model import claim_model
+
+        if model is not None:
+            raise fail("E0005", "give a MODEL file or -e EXPR, not both")
+        m, _ = claim_model(expression, list(claims), list(xs), run.dtype, run.max_elements)
+        run.model_name = f"<expr> {expression}"
+        run.mark("parse+build")
+    else:
+        if claims or xs:
+            raise fail("E0032", f"{'--claim' if claims else '--wrt'} goes with -e EXPR", help=["in a model file, write the claim as an expect line: expect g == 2*x"])
+        m = load_model(run, model)
+    report = m.check(feeds=row, points=points, sample=ranges, rtol=rtol, atol=atol, fd=not no_fd, seed=seed, hold=list(hold))
     run.mark("check")
     if run.as_json:
         doc = run.base_doc()

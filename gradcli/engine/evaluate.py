@@ -1,7 +1,13 @@
-"""The forward pass: values of the nodes a fetch needs, and only those."""
-from __future__ import annotations
+"""The forward pass: values of the nodes a fetch needs, and only those.
 
-from dataclasses import dataclass
+Memory: with keep="fetches" each intermediate is dropped right after its last
+use, so a run holds the fetched results plus what is still needed. Either way
+the elements held at once (feeds, kept results, intermediates still needed;
+a view counts as its own elements) are bounded by LIVE_FACTOR times the
+per-tensor limit (`--max-elements`): a run that would go over is refused
+(E0305) before the op that would cross the bound allocates.
+"""
+from __future__ import annotations
 
 import numpy as np
 
@@ -30,13 +36,24 @@ def needed_nodes(fetches, fed) -> list[Node]:
     return sorted(seen, key=lambda n: n.id)
 
 
-@dataclass
+# the elements a run may hold at once, as a multiple of the one-tensor limit
+LIVE_FACTOR = 4
+
+
+class Values(dict):
+    """node -> value, as evaluate() returns it; `evaluated` counts the nodes computed or fed,
+    including intermediates already released."""
+
+    evaluated = 0
+
+
 class NonFinite:
     """Where the first NaN or infinity of a run appeared, for a precise warning."""
 
-    node: Node
-    value: np.ndarray
-    inputs: list[np.ndarray]
+    __slots__ = ("node", "value", "inputs")
+
+    def __init__(self, node: Node, value: np.ndarray, inputs: list[np.ndarray]):
+        self.node, self.value, self.inputs = node, value, inputs
 
     def diagnostic(self) -> Diagnostic:
         kind = "NaN" if np.isnan(self.value).any() else "an infinite value"
@@ -57,8 +74,14 @@ def _brief(value) -> str:
     return f"{a.dtype.name}{shape_str(a.shape)}"
 
 
-def evaluate(fetches, feeds: dict[Node, np.ndarray] | None = None, seed: int = 0, max_elements: int | None = None) -> dict[Node, np.ndarray]:
-    """Values of every node needed for `fetches`; feeds replace the fed nodes' values.
+def evaluate(fetches, feeds: dict[Node, np.ndarray] | None = None, seed: int = 0, max_elements: int | None = None, keep: str = "all") -> Values:
+    """Values of the nodes needed for `fetches`; feeds replace the fed nodes' values.
+
+    keep="all" returns the value of every needed node (explain and graph show
+    them); keep="fetches" returns the fetches' values only and releases each
+    intermediate after its last use. With max_elements, one tensor over it,
+    or more than LIVE_FACTOR * max_elements elements held at once, is refused
+    (E0305) before it is allocated.
 
     Raises FeedError (E0401) listing every missing placeholder at once, and
     EvalError (E03xx) at the span of the op that failed.
@@ -68,33 +91,76 @@ def evaluate(fetches, feeds: dict[Node, np.ndarray] | None = None, seed: int = 0
     missing = [n for n in order if n.op is PLACEHOLDER and not n.inputs and n not in feeds]
     if missing:
         raise missing_feeds(missing)
-    values: dict[Node, np.ndarray] = {}
+    releases = _releases(order, fetches, feeds) if keep == "fetches" else {}
+    bound = None if max_elements is None else LIVE_FACTOR * max_elements
+    live = 0  # elements held in `values`
+    values = Values()
+    values.evaluated = len(order)
     with np.errstate(all="ignore"):
-        for node in order:
+        for index, node in enumerate(order):
             if node in feeds:
-                values[node] = feeds[node]
-                continue
-            op = node.op
-            if op is CONSTANT:
-                values[node] = node.attrs["value"]
-                continue
-            args = [values[i] for i in node.inputs]
-            if op in LEAVES:  # a placeholder's default or a variable's initial value
-                values[node] = _as_declared(args[0], node)
-                continue
-            if max_elements is not None and static_size(node.shape) is None:
-                _check_runtime_size(node, args, max_elements)
-            try:
-                if op.random:
-                    out = op.forward(*args, run_seed=seed, **node.attrs)
+                out = feeds[node]
+            else:
+                op = node.op
+                if op is CONSTANT:
+                    out = node.attrs["value"]
                 else:
-                    out = op.forward(*args, **node.attrs)
-            except (ValueError, IndexError, np.linalg.LinAlgError, TypeError, ZeroDivisionError, OverflowError) as e:
-                raise runtime_error(node, e, args) from None
-            if not isinstance(out, np.ndarray) or out.dtype != node.dtype:
-                out = np.asarray(out, dtype=node.dtype)
+                    args = [values[i] for i in node.inputs]
+                    if op in LEAVES:  # a placeholder's default or a variable's initial value
+                        out = _as_declared(args[0], node)
+                    else:
+                        size = static_size(node.shape)
+                        if max_elements is not None:
+                            if size is None:
+                                size = _check_runtime_size(node, args, max_elements)
+                            if size is not None and live + size > bound:
+                                raise _over_live_bound(node, live, size, bound, max_elements)
+                        try:
+                            if op.random:
+                                out = op.forward(*args, run_seed=seed, **node.attrs)
+                            else:
+                                out = op.forward(*args, **node.attrs)
+                        except (ValueError, IndexError, np.linalg.LinAlgError, TypeError, ZeroDivisionError, OverflowError) as e:
+                            raise runtime_error(node, e, args) from None
+                        if not isinstance(out, np.ndarray) or out.dtype != node.dtype:
+                            out = np.asarray(out, dtype=node.dtype)
+                        del args
             values[node] = out
+            live += np.size(out)
+            if bound is not None and live > bound:  # a feed, or a size no shape rule foretold
+                raise _over_live_bound(node, live - np.size(out), np.size(out), bound, max_elements)
+            done = releases.get(index)
+            if done:
+                for n in done:
+                    live -= np.size(values.pop(n))
     return values
+
+
+def _releases(order: list[Node], fetches, feeds) -> dict[int, list[Node]]:
+    """position in `order` -> the nodes whose last use is there (fetches are never released)."""
+    last: dict[Node, int] = {}
+    for index, node in enumerate(order):
+        if node not in feeds:
+            for i in node.inputs:
+                last[i] = index
+    kept = {n for n in fetches if isinstance(n, Node)}
+    releases: dict[int, list[Node]] = {}
+    for node, index in last.items():
+        if node not in kept:
+            releases.setdefault(index, []).append(node)
+    return releases
+
+
+def _over_live_bound(node: Node, live: int, size: int, bound: int, limit: int):
+    return fail(
+        "E0305",
+        f"{node.op.name}() would bring the elements held at once to {live + size:,}, over the limit of {bound:,} "
+        f"({LIVE_FACTOR} x --max-elements {limit:,})",
+        node.span,
+        label=f"{size:,} more elements" if size else "",
+        notes=["held at once: the feeds, the results kept for output, and intermediates still needed"],
+        help=["raise the limit with --max-elements if you mean it"],
+    )
 
 
 def _as_declared(value: np.ndarray, node: Node) -> np.ndarray:
@@ -156,21 +222,24 @@ class _Probe:
         return len(self.shape)
 
 
-def _check_runtime_size(node: Node, args, limit: int):
-    """Refuse an output too large before allocating it, once input shapes are known."""
+def _check_runtime_size(node: Node, args, limit: int) -> int | None:
+    """Refuse an output too large before allocating it, once input shapes are known; its size, if known."""
     probes = tuple(_Probe(inp, value) for inp, value in zip(node.inputs, args))
     try:
         shape, _ = node.op.infer(probes, node.attrs, node.span)
     except Exception:  # the forward pass reports shape errors in its own words
-        return
+        return None
     size = static_size(shape)
-    if size is not None and size > limit:
+    if size is None:
+        return None
+    if size > limit:
         raise fail(
             "E0305",
             f"{node.op.name}() would make a tensor of shape {shape_str(shape)} with {size:,} elements, over the limit of {limit:,}",
             node.span,
             help=["raise the limit with --max-elements if you mean it"],
         )
+    return size
 
 
 def first_non_finite(order: list[Node], values: dict[Node, np.ndarray]) -> NonFinite | None:

@@ -329,6 +329,7 @@ def jacobian(y: Node, x: Node, span: Span | None = None, recorded=None) -> Node:
     n = static_size(y.shape)
     if n is None or static_size(x.shape) is None:
         return _jacobian_rows(y, x, span, recorded, batch=False)
+    _check_jacobian_size(y, n * static_size(x.shape), span, f"jacobian of {y.describe()} ({n:,} elements) with respect to {x.describe()} ({static_size(x.shape):,})")
     if not is_float(y.dtype) or n == 0:
         return graph.constant(np.zeros(tuple(y.shape) + tuple(x.shape), x.dtype))
     rows = []
@@ -358,6 +359,8 @@ def batch_jacobian(y: Node, x: Node, span: Span | None = None, recorded=None) ->
     t, batch = static_size(inner_y), y.shape[0] if y.shape[0] is not None else x.shape[0]
     if t is None or static_size(inner_x) is None:
         return _jacobian_rows(y, x, span, recorded, batch=True)
+    if batch is not None:
+        _check_jacobian_size(y, batch * t * static_size(inner_x), span, f"batch_jacobian of {y.describe()} with respect to {x.describe()}")
     if not is_float(y.dtype) or t == 0 or batch == 0:
         if batch is not None:
             return graph.constant(np.zeros((batch,) + inner_y + inner_x, x.dtype))
@@ -375,6 +378,18 @@ def batch_jacobian(y: Node, x: Node, span: Span | None = None, recorded=None) ->
         rows.append(g)
     stacked = apply("stack", *rows, axis=1, span=span) if len(rows) > 1 else apply("expand_dims", rows[0], axis=1, span=span)
     return apply("reshape", stacked, shape=(batch if batch is not None else -1,) + inner_y + inner_x, span=span)
+
+
+def _check_jacobian_size(y: Node, size: int, span, what: str):
+    """Refuse a Jacobian or Hessian over the graph's element limit before any seed row is made."""
+    limit = getattr(y.graph, "max_elements", None)
+    if limit is not None and size > limit:
+        raise fail(
+            "E0305",
+            f"{what} would have {size:,} elements, over the limit of {limit:,}",
+            span,
+            help=["raise the limit with --max-elements if you mean it"],
+        )
 
 
 def _check_jacobian_args(y: Node, x: Node, span, what: str):
@@ -415,8 +430,11 @@ def hessians(ys, xs, span: Span | None = None, recorded=None) -> list[Node]:
     float_ys = [y for y in ys if is_float(y.dtype)]
     out = []
     for x in xs:
+        n = static_size(x.shape)
+        if n is not None:
+            _check_jacobian_size(x, n * n, span, f"the Hessian with respect to {x.describe()} ({n:,} elements)")
         if not float_ys:
-            if static_size(x.shape) is not None:
+            if n is not None:
                 out.append(x.graph.constant(np.zeros(tuple(x.shape) * 2, x.dtype)))
             else:
                 out.append(jacobian(apply("zeros_like", x, span=span), x, span, recorded))

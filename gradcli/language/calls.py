@@ -149,11 +149,13 @@ class CallResolver:
                 raise fail("E0505", "jacobian() takes one y and one x", node.span, help=["jacobian(y, x) returns one tensor of shape y.shape + x.shape"])
             result = jacobian(ys[0], xs[0], node.span)
             self.out.derivatives[result] = Derivative(ys_text, xs_text[0], "jacobian")
+            self.out.gradient_calls.append(GradientCall(ys, xs, None, [], [result], node.span, "jacobian"))
             return result
         if kind == "hessians":
             results = hessians(ys, xs, node.span)
             for r, x in zip(results, xs_text):
                 self.out.derivatives[r] = Derivative(ys_text, x, "hessian")
+            self.out.gradient_calls.append(GradientCall(ys, xs, None, [], list(results), node.span, "hessian"))
             return ListValue(results, node.span)
         grad_ys = None
         if "grad_ys" in args and args["grad_ys"][1] is not None:

@@ -88,3 +88,4 @@ class GradientCall:
     stop: list
     results: list
     span: Span
+    kind: str = "gradient"  # or "hessian", "jacobian": check cross-checks each against finite differences

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from .. import __version__
-from .values import json_safe, to_json
+from .values import StreamedArray, json_safe, to_json
 
 FORMAT_VERSION = 1
 
@@ -56,7 +56,9 @@ def claims_json(claims) -> list:
     out = []
     for c in claims:
         item = {"line": c.claim.span.line, "source": c.claim.text, "ok": c.ok, "max_abs_err": json_safe(c.max_abs_err)}
-        if c.ok is None:
+        if getattr(c, "reason", ""):
+            item["reason"] = c.reason
+        if c.ok is None and c.missing:
             item["missing"] = list(c.missing)
         else:
             item["lhs"], item["rhs"] = to_json(c.lhs), to_json(c.rhs)
@@ -72,4 +74,40 @@ def diagnostics_json(diagnostics) -> list:
 
 def dumps(doc: dict) -> str:
     """One line of strict JSON (allow_nan=False: non-finite values were named already)."""
-    return json.dumps(doc, ensure_ascii=False, allow_nan=False)
+    return "".join(pieces(doc))
+
+
+def write(doc: dict, out) -> None:
+    """The document and a newline written to `out`, a big array a bounded piece at a time."""
+    for piece in pieces(doc):
+        out.write(piece)
+    out.write("\n")
+    out.flush()
+
+
+def pieces(doc: dict):
+    """The document's JSON text in pieces: json's own text around each StreamedArray."""
+    found: list[StreamedArray] = []
+
+    def stand_in(value):
+        if isinstance(value, StreamedArray):
+            found.append(value)
+            return _MARK % (len(found) - 1)
+        raise TypeError(f"{type(value).__name__} is not JSON")
+
+    text = json.dumps(doc, ensure_ascii=False, allow_nan=False, default=stand_in)
+    if not found:
+        yield text
+        return
+    quoted = [json.dumps(_MARK % i) for i in range(len(found))]
+    start = 0
+    for i, array in enumerate(found):  # json writes them in the order default() met them
+        at = text.index(quoted[i], start)
+        yield text[start:at]
+        yield from array.pieces()
+        start = at + len(quoted[i])
+    yield text[start:]
+
+
+# a string no document holds otherwise (sources and names never contain NUL: E0108)
+_MARK = "\x00gradcli-array-%d\x00"

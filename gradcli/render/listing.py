@@ -95,11 +95,16 @@ def claim_lines(claims, precision: int) -> list[tuple[str, str]]:
     for c in claims:
         head = f"expect {c.claim.text:<{width}}"
         if c.ok is None:
-            out.append((f"{head}not checked (needs {', '.join(c.missing)})", "dim"))
+            why = f"needs {', '.join(c.missing)}" if c.missing else getattr(c, "reason", "")
+            out.append((f"{head}not checked ({why})", "dim"))
         elif c.ok:
             out.append((f"{head}holds (max abs error {_err(c.max_abs_err, precision)})", "ok"))
+        elif getattr(c, "reason", ""):
+            out.append((f"{head}FAILS: {c.reason}", "error"))
         else:
-            out.append((f"{head}FAILS (max abs error {_err(c.max_abs_err, precision)}: {format_array(c.lhs, precision)} vs {format_array(c.rhs, precision)})", "error"))
+            # one line whatever the rank: an aligned claim row never breaks
+            lhs, rhs = (" ".join(p.strip() for p in format_array(v, precision).split("\n")) for v in (c.lhs, c.rhs))
+            out.append((f"{head}FAILS (max abs error {_err(c.max_abs_err, precision)}: {lhs} vs {rhs})", "error"))
     return out
 
 

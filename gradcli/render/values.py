@@ -45,11 +45,73 @@ def type_label(dtype, shape) -> str:
     return f"{name}[{','.join('?' if d is None else str(d) for d in shape)}]"
 
 
+# an array with more elements is written in pieces by render.document (never as one list of
+# Python numbers: 1e8 of them would take gigabytes)
+STREAM_ABOVE = 65_536
+
+
+class StreamedArray:
+    """An array for a JSON document, written piece by piece by render.document.write/dumps."""
+
+    __slots__ = ("array",)
+
+    def __init__(self, array: np.ndarray):
+        self.array = array
+
+    def pieces(self, chunk: int = STREAM_ABOVE):
+        """The array's JSON text (as to_json's lists would be written), about `chunk` elements at a time.
+
+        The trailing axes that fit in a chunk are written whole by json; the
+        axis before them is cut into runs of rows; brackets and commas of the
+        leading axes are written between the runs.
+        """
+        a = self.array
+        shape = a.shape
+        k, inner = a.ndim, 1  # axes k.. hold `inner` elements, at most a chunk
+        while k > 0 and inner * shape[k - 1] <= chunk:
+            k -= 1
+            inner *= shape[k]
+        j = k - 1  # the axis cut into runs (a.size > chunk, so k >= 1)
+        step = max(1, chunk // inner)
+        outer = shape[:j]
+        spans, p = [], 1  # products of the outer axes' trailing sizes, innermost first
+        for d in reversed(outer):
+            p *= d
+            spans.append(p)
+        yield "[" * (j + 1)
+        for t, index in enumerate(np.ndindex(*outer)):
+            if t:
+                closed = sum(1 for s in spans if t % s == 0)
+                yield "]" * (closed + 1) + ", " + "[" * (closed + 1)
+            for start in range(0, shape[j], step):
+                if start:
+                    yield ", "
+                yield _json_numbers(a[index + (slice(start, start + step),)])
+        yield "]" * (j + 1)
+
+
+def _json_numbers(part: np.ndarray) -> str:
+    """A block's elements along its first axis, as JSON joined by ", " (non-finite floats by name)."""
+    import json
+
+    if part.dtype.kind == "f":
+        items = _nonfinite_lists(part) if not np.isfinite(part).all() else part.astype(np.float64).tolist()
+    else:
+        items = part.tolist()
+    return json.dumps(items, allow_nan=False)[1:-1]
+
+
 def to_json(value):
-    """Plain numbers, booleans and nested lists; non-finite numbers as "NaN"/"Infinity"/"-Infinity"."""
+    """Plain numbers, booleans and nested lists; non-finite numbers as "NaN"/"Infinity"/"-Infinity".
+
+    An array of more than STREAM_ABOVE elements is a StreamedArray, which
+    render.document writes in pieces.
+    """
     if value is None:
         return None
     a = np.asarray(value)
+    if a.size > STREAM_ABOVE and a.ndim and 0 not in a.shape:
+        return StreamedArray(a)
     if a.dtype.kind == "f" and not np.isfinite(a).all():
         return _nonfinite_lists(a)
     if a.dtype.kind == "f":
