@@ -7,7 +7,6 @@ import io
 import os
 import sys
 import time
-import traceback
 
 import click
 
@@ -296,6 +295,8 @@ def report_interrupt(args, run: "Run | None" = None) -> int:
 
 
 def internal_error(run: Run) -> int:
+    import traceback  # here: only an internal error needs it
+
     detail = traceback.format_exc()
     if run.debug:
         click.echo(detail, err=True)

@@ -318,18 +318,23 @@ def _depends_on(ys, x: Node) -> set[Node]:
 
 # ----- hessians and jacobian -----
 
+UNROLL_AT_MOST = 32  # a jacobian with more rows than this is one gradient graph run per row
+
+
 def jacobian(y: Node, x: Node, span: Span | None = None, recorded=None) -> Node:
     """dy/dx of shape y.shape + x.shape; zeros where y does not depend on x.
 
-    With static sizes, one gradient graph per element of y (so the result can
-    be differentiated again); with a size known only from the feeds, one
-    gradient graph run once per element at evaluation (jacobian_rows)."""
+    A small y (static size, at most UNROLL_AT_MOST elements): one gradient graph
+    per element, stacked. A larger y, or a size known only from the feeds: one
+    gradient graph, run once per element at evaluation by NumPy (jacobian_rows),
+    which is replayed as graph nodes if it is differentiated again."""
     _check_jacobian_args(y, x, span, "jacobian")
     graph = y.graph
     n = static_size(y.shape)
-    if n is None or static_size(x.shape) is None:
+    if n is not None and static_size(x.shape) is not None:
+        _check_jacobian_size(y, n * static_size(x.shape), span, f"jacobian of {y.describe()} ({n:,} elements) with respect to {x.describe()} ({static_size(x.shape):,})")
+    if n is None or static_size(x.shape) is None or n > UNROLL_AT_MOST:
         return _jacobian_rows(y, x, span, recorded, batch=False)
-    _check_jacobian_size(y, n * static_size(x.shape), span, f"jacobian of {y.describe()} ({n:,} elements) with respect to {x.describe()} ({static_size(x.shape):,})")
     if not is_float(y.dtype) or n == 0:
         return graph.constant(np.zeros(tuple(y.shape) + tuple(x.shape), x.dtype))
     rows = []
@@ -357,10 +362,10 @@ def batch_jacobian(y: Node, x: Node, span: Span | None = None, recorded=None) ->
     graph = y.graph
     inner_y, inner_x = tuple(y.shape[1:]), tuple(x.shape[1:])
     t, batch = static_size(inner_y), y.shape[0] if y.shape[0] is not None else x.shape[0]
-    if t is None or static_size(inner_x) is None:
-        return _jacobian_rows(y, x, span, recorded, batch=True)
-    if batch is not None:
+    if batch is not None and t is not None and static_size(inner_x) is not None:
         _check_jacobian_size(y, batch * t * static_size(inner_x), span, f"batch_jacobian of {y.describe()} with respect to {x.describe()}")
+    if t is None or static_size(inner_x) is None or t > UNROLL_AT_MOST:
+        return _jacobian_rows(y, x, span, recorded, batch=True)
     if not is_float(y.dtype) or t == 0 or batch == 0:
         if batch is not None:
             return graph.constant(np.zeros((batch,) + inner_y + inner_x, x.dtype))

@@ -222,6 +222,8 @@ class Graph:
         if isinstance(op, str):
             op = registry.NAMES[op]
         if op.lister is not None:
+            if op.bool_attrs:
+                _check_bool_attrs(op, attrs or {}, span)
             inputs = tuple(self.lift(x, inputs) for x in inputs)
             return op.lister(self, inputs, dict(attrs or {}), span)
         return self.apply(op, inputs, attrs, span)

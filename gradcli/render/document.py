@@ -1,8 +1,6 @@
 """The JSON documents of CLI.md (format_version 1), built as plain dicts."""
 from __future__ import annotations
 
-import json
-
 from .. import __version__
 from .values import StreamedArray, json_safe, to_json
 
@@ -87,6 +85,8 @@ def write(doc: dict, out) -> None:
 
 def pieces(doc: dict):
     """The document's JSON text in pieces: json's own text around each StreamedArray."""
+    import json  # here: text output does not load it
+
     found: list[StreamedArray] = []
 
     def stand_in(value):

@@ -1,4 +1,5 @@
-"""Linear algebra on the last two axes (batched): trace, inverse, determinant, diagonals.
+"""Linear algebra on the last two axes (batched): trace, inverse, determinant, diagonals,
+dot and tensordot, solving, Cholesky factors and log-determinants.
 
 A singular matrix makes NumPy raise LinAlgError, which the evaluator
 reports as E0308 at the op's span.
@@ -11,6 +12,9 @@ from ..graph import apply
 from ..dtypes import shape_str
 from ...errors import fail
 from ..registry import NOT_DIFFERENTIABLE, float_only, register
+from .reduce import normalize_axes
+from .elementwise import unbroadcast
+from ..dtypes import broadcast_shapes
 
 F = apply
 
@@ -157,4 +161,200 @@ register(
     rule="∂/∂d = the diagonal of the adjoint",
     doc="zeros shaped like `like` with diagonal on its main diagonal (made by gradients)",
     tags=("internal",),
+)
+
+
+# ----- products: dot and tensordot (built from multiply/matmul and einsum) -----
+
+def _dot(graph, inputs, attrs, span):
+    a, b = inputs
+    if a.rank == 1 and b.rank == 1:
+        return graph.apply("reduce_sum", (graph.apply("multiply", (a, b), {}, span),), {}, span)
+    if a.rank is not None and a.rank < 2 or b.rank is not None and b.rank < 2:
+        raise fail("E0302", f"dot takes two vectors or two matrices, got shapes {shape_str(a.shape)} and {shape_str(b.shape)}", span, help=["use matmul with expand_dims for a matrix and a vector"])
+    return graph.apply("matmul", (a, b), {}, span)
+
+
+register(
+    "dot(a, b)",
+    lister=_dot,
+    rule="the inner product's (or matmul's) rule",
+    doc="the inner product of two vectors, or the matrix product of two matrices",
+    numpy=True,
+)
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _tensordot_axes(axes, ra, rb, span):
+    if isinstance(axes, (int, np.integer)) and not isinstance(axes, bool):
+        k = int(axes)
+        if not 0 <= k <= min(ra, rb):
+            raise fail("E0311", f"tensordot axes={k} is out of range for ranks {ra} and {rb}", span)
+        return list(range(ra - k, ra)), list(range(k))
+    if isinstance(axes, (list, tuple)) and len(axes) == 2:
+        pa, pb = ([int(v)] if isinstance(v, (int, np.integer)) else [int(t) for t in v] for v in axes)
+        if len(pa) != len(pb):
+            raise fail("E0311", f"tensordot's axes {list(axes)} pair {len(pa)} axes with {len(pb)}", span)
+        try:
+            return [normalize_axes(v, ra, span)[0] for v in pa], [normalize_axes(v, rb, span)[0] for v in pb]
+        except IndexError:
+            pass
+    raise fail("E0311", f"tensordot's axes must be an integer or two lists of axes, got {axes!r}", span)
+
+
+def _tensordot(graph, inputs, attrs, span):
+    a, b = inputs
+    if a.rank is None or b.rank is None:
+        raise fail("E0313", "tensordot needs the ranks of both tensors before evaluation", span)
+    pa, pb = _tensordot_axes(attrs["axes"], a.rank, b.rank, span)
+    if a.rank + b.rank > len(_LETTERS):
+        raise fail("E0311", "tensordot of tensors with more than 26 axes in all", span)
+    sa = _LETTERS[: a.rank]
+    sb = list(_LETTERS[a.rank: a.rank + b.rank])
+    for i, j in zip(pa, pb):
+        sb[j] = sa[i]
+    sb = "".join(sb)
+    out = "".join(c for i, c in enumerate(sa) if i not in pa) + "".join(c for j, c in enumerate(sb) if j not in pb)
+    return graph.apply("einsum", (a, b), {"equation": f"{sa},{sb}->{out}"}, span)
+
+
+register(
+    "tensordot(a, b, axes)",
+    attrs=("axes",),
+    lister=_tensordot,
+    rule="einsum's rule",
+    doc="sums of products over the paired axes (axes=k: the last k of a with the first k of b)",
+)
+
+
+# ----- solving and factoring -----
+
+def _solve_infer(inputs, attrs, span):
+    a, b = inputs
+    _matrices(a, span, square=True)
+    _matrices(b, span)
+    if a.shape is not None and b.shape is not None and None not in (a.shape[-1], b.shape[-2]) and a.shape[-1] != b.shape[-2]:
+        raise fail("E0302", f"matrix_solve of a {a.shape[-2]}x{a.shape[-1]} matrix needs a right-hand side with {a.shape[-1]} rows, got {b.shape[-2]}", span)
+    if a.shape is None or b.shape is None:
+        return None, b.dtype
+    return broadcast_shapes(a.shape[:-2], b.shape[:-2], span, inputs) + tuple(b.shape[-2:]), b.dtype
+
+
+def _solve(a, b, adjoint=False):
+    return np.linalg.solve(_mt(a) if adjoint else a, b)
+
+
+def _mt(x):
+    return np.swapaxes(x, -1, -2)
+
+
+def _solve_grad(g, n):
+    # TensorFlow's _MatrixSolveGrad: gb = solve(A, g, adjoint=not adjoint); gA = -gb xᵀ (or -x gbᵀ)
+    a, b = n.inputs
+    adjoint = n.attrs.get("adjoint", False)
+    gb = F("matrix_solve", a, g, adjoint=not adjoint)
+    ga = -F("matmul", n, gb, transpose_b=True) if adjoint else -F("matmul", gb, n, transpose_b=True)
+    return unbroadcast(ga, a), unbroadcast(gb, b)
+
+
+register(
+    "matrix_solve(matrix, rhs, adjoint=False)",
+    attrs=("adjoint",),
+    forward=_solve,
+    infer=float_only(_solve_infer),
+    grad=_solve_grad,
+    rule="X = A⁻¹B: ∂/∂B = A⁻ᵀG, ∂/∂A = -A⁻ᵀG Xᵀ",
+    doc="the solution X of matrix @ X = rhs (adjoint=True: matrixᵀ @ X = rhs), batched",
+    aliases=("solve",),
+    promote=True,
+)
+
+
+def _cholesky_grad(g, n):
+    # TensorFlow's _CholeskyGrad (Murray, 2016): L⁻ᵀ Φ(Lᵀ G) L⁻¹, symmetrized
+    l_inv = F("matrix_inverse", n)
+    middle = F("cholesky_phi", F("matmul", n, g, transpose_a=True))
+    grad_a = F("matmul", F("matmul", l_inv, middle, transpose_a=True), l_inv)
+    return ((grad_a + F("matrix_transpose", grad_a)) * 0.5,)
+
+
+def _cholesky(x):
+    return np.linalg.cholesky(x)
+
+
+register(
+    "cholesky(input)",
+    forward=_cholesky,
+    infer=float_only(_square_same),
+    grad=_cholesky_grad,
+    rule="∂L/∂A applied to G = sym(L⁻ᵀ Φ(LᵀG) L⁻¹), Φ: the lower triangle with half the diagonal",
+    doc="the lower-triangular L with L @ Lᵀ = input, for symmetric positive-definite matrices (batched)",
+)
+
+
+def _phi(x):
+    n = x.shape[-1]
+    return x * (np.tril(np.ones((n, n), x.dtype)) - 0.5 * np.eye(n, dtype=x.dtype))
+
+
+register(
+    "cholesky_phi(x)",
+    forward=_phi,
+    infer=lambda i, a, s: (i[0].shape, i[0].dtype),
+    grad=lambda g, n: (F("cholesky_phi", g),),
+    rule="∂/∂x = the same mask applied to the adjoint",
+    doc="the lower triangle with half the diagonal (made by gradients of cholesky)",
+    tags=("internal",),
+)
+
+
+def _log_abs_det(x):
+    return np.linalg.slogdet(x)[1] if x.size or x.shape[-1] == 0 else np.zeros(x.shape[:-2], x.dtype)
+
+
+register(
+    "log_abs_determinant(input)",
+    forward=_log_abs_det,
+    infer=float_only(lambda i, a, s: _batch(i, a, s, square=True)),
+    grad=lambda g, n: (_expand(_expand(g, -1), -1) * F("matrix_transpose", F("matrix_inverse", n.inputs[0])),),
+    rule="∂log|det A|/∂A = A⁻ᵀ",
+    doc="log |det(input)| of each square matrix (the second result of slogdet)",
+)
+register(
+    "determinant_sign(input)",
+    forward=lambda x: np.linalg.slogdet(x)[0].astype(x.dtype),
+    infer=float_only(lambda i, a, s: _batch(i, a, s, square=True)),
+    grad=NOT_DIFFERENTIABLE,
+    rule="no gradient (None): a sign",
+    doc="the sign of det(input), -1, 0 or 1 (the first result of slogdet)",
+    tags=("internal",),
+)
+
+
+def _slogdet(graph, inputs, attrs, span):
+    (x,) = inputs
+    return [graph.apply("determinant_sign", (x,), {}, span), graph.apply("log_abs_determinant", (x,), {}, span)]
+
+
+register(
+    "slogdet(input)",
+    lister=_slogdet,
+    rule="sign: no gradient; ∂log|det A|/∂A = A⁻ᵀ",
+    doc="[sign, log |det|] of each square matrix (a list of two tensors)",
+)
+
+
+def _logdet(graph, inputs, attrs, span):
+    (x,) = inputs
+    l = graph.apply("cholesky", (x,), {}, span)  # noqa: E741
+    logs = graph.apply("log", (graph.apply("diag_part", (l,), {}, span),), {}, span)
+    return graph.apply("reduce_sum", (logs,), {"axis": -1}, span) * 2.0
+
+
+register(
+    "logdet(matrix)",
+    lister=_logdet,
+    rule="∂log det A/∂A = A⁻ᵀ (through cholesky)",
+    doc="log det of each symmetric positive-definite matrix, as 2*sum(log(diag(cholesky)))",
 )

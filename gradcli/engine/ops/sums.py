@@ -216,3 +216,36 @@ register(
     doc="zeros with t written along a diagonal, e.g. \"i->ii\" (made by gradients of einsum)",
     tags=("internal",),
 )
+
+
+# ----- running products -----
+
+def _cumprod(x, axis=0, exclusive=False, reverse=False):
+    axis = int(axis) % x.ndim
+    if reverse:
+        x = np.flip(x, axis)
+    if exclusive and x.shape[axis]:
+        pads = [(1, 0) if i == axis else (0, 0) for i in range(x.ndim)]
+        x = np.pad(x[take_index(axis, x.ndim, slice(None, -1))], pads, constant_values=1)
+    out = np.cumprod(x, axis=axis)
+    return np.flip(out, axis) if reverse else out
+
+
+def _cumprod_grad(g, n):
+    # TensorFlow's _CumprodGrad: cumsum(y*g) in the other direction, over x (NaN where x is 0, as TensorFlow)
+    x = n.inputs[0]
+    axis, exclusive, reverse = n.attrs.get("axis", 0), n.attrs.get("exclusive", False), n.attrs.get("reverse", False)
+    return (F("cumsum", n * g, axis=axis, exclusive=exclusive, reverse=not reverse) / x,)
+
+
+register(
+    "cumprod(x, axis=0, exclusive=False, reverse=False)",
+    attrs=("axis", "exclusive", "reverse"),
+    forward=_cumprod,
+    infer=_cumsum_infer,
+    grad=_cumprod_grad,
+    rule="∂cumprod(x)/∂x = cumsum(y*g, other direction)/x (NaN where x is 0, as TensorFlow)",
+    doc="running product along axis",
+    domain=(0.5, 2.0),
+    test_shapes=(((3,),), ((2, 3),)),
+)
