@@ -3,7 +3,8 @@
 Start-up is a feature: importing this module loads Click and nothing heavy.
 Each command's module (and with it NumPy, Lark, Rich) loads only when that
 command runs; library errors are turned into diagnostics and exit codes at
-the edge, in gradcli.commands.common.
+the edge, in gradcli.cli.common; the options the commands share are bundles in
+gradcli.cli.options.
 """
 from __future__ import annotations
 
@@ -15,22 +16,15 @@ import click
 from .. import __version__
 from ..codes import ExitCode
 
-# command name -> "module:attribute", imported only when the command is used
+# Each command's name, written once: the function (module:attribute, imported only when
+# the command is used) and its line in `gradcli --help`, which must not import it.
 COMMANDS = {
-    "eval": "gradcli.cli.evaluating:eval_command",
-    "grad": "gradcli.cli.evaluating:grad_command",
-    "check": "gradcli.cli.learning:check_command",
-    "explain": "gradcli.cli.learning:explain_command",
-    "graph": "gradcli.cli.learning:graph_command",
-    "ops": "gradcli.cli.learning:ops_command",
-}
-SUMMARIES = {
-    "eval": "Evaluate a model at the feeds and show the fetched values and gradients.",
-    "grad": "tf.gradients from the command line: --of Y --wrt X, or -e EXPR.",
-    "check": "Check every expect claim and every gradient against finite differences.",
-    "explain": "Show the forward pass and the reverse accumulation step by step.",
-    "graph": "Show the computation graph as a tree, DOT or Mermaid.",
-    "ops": "List every op with its signature and derivative rule.",
+    "eval": ("gradcli.cli.evaluating:eval_command", "Evaluate a model at the feeds and show the fetched values and gradients."),
+    "grad": ("gradcli.cli.evaluating:grad_command", "tf.gradients from the command line: --of Y --wrt X, or -e EXPR."),
+    "check": ("gradcli.cli.learning:check_command", "Check every expect claim and every gradient against finite differences."),
+    "explain": ("gradcli.cli.learning:explain_command", "Show the forward pass and the reverse accumulation step by step."),
+    "graph": ("gradcli.cli.learning:graph_command", "Show the computation graph as a tree, DOT or Mermaid."),
+    "ops": ("gradcli.cli.learning:ops_command", "List every op with its signature and derivative rule."),
 }
 
 
@@ -41,11 +35,12 @@ class LazyGroup(click.Group):
         return list(COMMANDS)
 
     def get_command(self, ctx, name):
-        target = COMMANDS.get(name)
-        if target is None:
+        if name not in COMMANDS:
             return None
-        module, _, attribute = target.partition(":")
-        return getattr(importlib.import_module(module), attribute)
+        module, _, attribute = COMMANDS[name][0].partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        command.name = name  # the table's name, whatever Click made of the function's
+        return command
 
     def main(self, args=None, prog_name=None, standalone_mode=True, **extra):
         """Click's main, with --json honoured even for usage errors and documented exit codes."""
@@ -84,7 +79,7 @@ class LazyGroup(click.Group):
         return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx, formatter):
-        rows = [(name, SUMMARIES[name]) for name in COMMANDS]
+        rows = [(name, summary) for name, (_, summary) in COMMANDS.items()]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 

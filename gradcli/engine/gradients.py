@@ -98,8 +98,11 @@ def gradients(ys, xs, grad_ys=None, stop_gradients=None, unconnected_gradients="
     (or zeros with unconnected_gradients="zero"), exactly as tf.gradients.
 
     recorded: a GradientTape's view (engine/tape.py): only these nodes are
-    differentiated through; every other node is a constant to the walk."""
-    if recorded is not None and not isinstance(recorded, frozenset):
+    differentiated through; every other node is a constant to the walk. Any
+    container answering `node in recorded` will do (a set, or an object that
+    decides by node id); a set is frozen, so that nodes the walk makes while
+    the tape is recording do not join it."""
+    if isinstance(recorded, (set, list, tuple)):
         recorded = frozenset(recorded)
     with gc_paused():
         return _gradients(ys, xs, grad_ys, stop_gradients, unconnected_gradients, span, trace, recorded)
