@@ -188,7 +188,9 @@ def test_ctrl_c_at_start_up_shows_no_traceback_of_gradcli():
 
 def test_numpy_warnings_never_reach_stderr(work):
     (work / "empty.csv").write_text("")
+    (work / "nan_shape.grad").write_text("var x: float[2] = [1.0, 2.0]\ny = reshape(x, [nan, 2])\n")
     for args, status in (
+        (["eval", work / "nan_shape.grad"], 65),  # NumPy warned "invalid value encountered in remainder" here
         (["eval", "-e", "x % y", "--feed", "x=1,2", "--feed", "y=0,0"], 0),
         (["eval", "-e", "floormod(x, 0) + x // 0", "--feed", "x=[1.5, -1]"], 0),
         (["check", "-e", "x % 0.0", "--claim", "x == x", "--points", "2"], None),
