@@ -8,36 +8,13 @@ gradcli.cli.options.
 """
 from __future__ import annotations
 
+import importlib
 import sys
 
+import click
 
-def _interrupted_at_start(args) -> "NoReturn":  # noqa: F821
-    """Ctrl-C before Click is even loaded: no traceback; with --json, still one document."""
-    if "--json" in args:
-        import json
-
-        from .. import __version__
-
-        message = "interrupted"
-        diagnostic = {"severity": "error", "code": "E0098", "message": message, "file": None, "line": None, "column": None,
-                      "end_line": None, "end_column": None, "spans": [], "notes": [], "help": [], "rendered": f"error[E0098]: {message}"}
-        command = next((a for a in args if not a.startswith("-")), None)
-        doc = {"format_version": 1, "version": __version__, "command": command, "ok": False, "model": None, "dtype": "float64", "seed": 0, "diagnostics": [diagnostic]}
-        sys.stdout.write(json.dumps(doc) + "\n")
-    else:
-        sys.stderr.write("error[E0098]: interrupted\n")
-    raise SystemExit(130)
-
-
-try:  # the first milliseconds of `gradcli`: a Ctrl-C here must not print a traceback
-    import importlib
-
-    import click
-
-    from .. import __version__
-    from ..codes import ExitCode
-except KeyboardInterrupt:
-    _interrupted_at_start(sys.argv[1:])
+from .. import __version__
+from ..codes import ExitCode
 
 # Each command's name, written once: the function (module:attribute, imported only when
 # the command is used) and its line in `gradcli --help`, which must not import it.
@@ -126,6 +103,11 @@ def cli(ctx, color, quiet, verbose, debug):
     gradcli check homework.grad
     """
     ctx.obj = {"color": color, "quiet": quiet, "verbose": verbose, "debug": debug}
+
+
+from .. import _restore_sigint  # noqa: E402
+
+_restore_sigint()  # the group is built: Ctrl-C is a KeyboardInterrupt again, reported at the edge (gradcli/__init__.py)
 
 
 def main(argv=None):
