@@ -6,6 +6,7 @@
     python bench/bench_cli.py --only startup     # one row: startup, help, mlp, chain
     python bench/bench_cli.py --native-blas      # both sides without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE
     python bench/bench_cli.py --profile          # also import-time and cProfile tops of the one-liner
+    python bench/bench_cli.py --gradcli PATH     # measure another build (e.g. a wrapper running an old checkout)
 
 Rows (targets from issue 13):
 (1) `gradcli grad -e 'x**2 + x - 1' --wrt x --feed x=2` over `python -c "import numpy"`   <= 1.3x
@@ -286,6 +287,7 @@ def main(argv=None):
     parser.add_argument("--no-valgrind", action="store_true", help="no instruction counts")
     parser.add_argument("--profile", action="store_true", help="profile the one-liner's start-up")
     parser.add_argument("--no-compile", action="store_true", help="do not byte-compile gradcli first")
+    parser.add_argument("--gradcli", help="the gradcli command to measure (default: the one installed beside this python)")
     args = parser.parse_args(argv)
     if not args.no_compile:
         # An installed wheel has its .pyc files; with PYTHONDONTWRITEBYTECODE set (as here)
@@ -298,7 +300,7 @@ def main(argv=None):
     # the console script pip installed beside this interpreter: a version manager's shim
     # on PATH (pyenv's is a bash script) would add its own start-up to gradcli's alone
     beside = Path(sys.executable).parent / "gradcli"
-    gradcli = str(beside) if beside.exists() else shutil.which("gradcli")
+    gradcli = args.gradcli or (str(beside) if beside.exists() else shutil.which("gradcli"))
     if gradcli is None:
         raise SystemExit("gradcli is not installed (pip install -e .)")
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}

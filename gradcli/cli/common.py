@@ -1,5 +1,6 @@
-"""What every command shares: options, loading the model, feeds, output, and the edge
-where library errors become diagnostics and exit codes."""
+"""What every command shares: the run and its output, loading the model and the feeds,
+and the edge where library errors become diagnostics and exit codes (the options
+themselves are in gradcli.cli.options)."""
 from __future__ import annotations
 
 import functools
@@ -7,72 +8,13 @@ import io
 import os
 import sys
 import time
-import traceback
 
 import click
 
 from ..errors import Diagnostic, GradcliError, fail
 from ..source import shorten
 from ..codes import INTERNAL_CODE, ExitCode, exit_code_for
-
-
-# ----- shared options (decorators, as sqlite-utils does) -----
-
-def _feed_param(ctx, param, values):
-    return list(values)
-
-
-def _model_for_completion(ctx):
-    """The model named on the command line so far, or None: completion never fails loudly."""
-    path = ctx.params.get("model")
-    if not path:
-        # Click parses an unfinished `--wrt` resiliently and drops the other
-        # parameters; the words typed so far are in COMP_WORDS (every shell Click supports)
-        words = os.environ.get("COMP_WORDS", "").split()
-        path = next((w for w in words[2:] if w.endswith(".grad") and os.path.isfile(w)), None)
-    if not path or path == "-":
-        return None
-    try:
-        from ..model import load
-
-        return load(path)
-    except Exception:  # a half-typed command line: offer nothing
-        return None
-
-
-def complete_names(ctx, param, incomplete):
-    """Shell completion of --of/--wrt/--stop/--fetch: the names the model binds."""
-    model = _model_for_completion(ctx)
-    names = list(model.resolved.bindings) if model is not None else []
-    return [n for n in names if n.startswith(incomplete)]
-
-
-def complete_feeds(ctx, param, incomplete):
-    """Shell completion of --feed: `NAME=` for each placeholder and variable."""
-    model = _model_for_completion(ctx)
-    names = list(model.inputs) if model is not None else []
-    return [f"{n}=" for n in names if f"{n}=".startswith(incomplete)]
-
-
-def evaluation_options(f):
-    """--feed/--feeds/--fetch/--dtype/--seed/--precision/--max-elements/--json."""
-    options = [
-        click.option("-f", "--feed", "feeds", multiple=True, metavar="NAME=VALUE", callback=_feed_param, shell_complete=complete_feeds, help="A placeholder or variable value: 2, 1,2,3, [[2],[3]] or @file(.npy|.json|.csv|.txt). Repeatable."),
-        click.option("--feeds", "feeds_file", metavar="FILE", help="A JSON object of name to value ('-' for stdin); a .jsonl file (or several objects) is a batch."),
-        click.option("--fetch", multiple=True, metavar="NAME", shell_complete=complete_names, help="Show these names instead of the script's fetch. Repeatable."),
-        click.option("--dtype", type=click.Choice(["float32", "float64"]), default=None, help="The default float dtype (float64; float32 for a script that imports tensorflow)."),
-        click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True, help="Seed for random ops (and check's sampling): 0 to 2**63-1."),
-        click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True, help="Significant digits in text output."),
-        click.option("--max-elements", type=click.IntRange(1), default=100_000_000, show_default=True, help="Refuse any tensor larger than this."),
-        click.option("--json", "as_json", is_flag=True, help="Write one JSON document to stdout."),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
-
-
-def json_option(f):
-    return click.option("--json", "as_json", is_flag=True, help="Write one JSON document to stdout.")(f)
+from .options import Options
 
 
 # ----- the run of one command -----
@@ -80,21 +22,23 @@ def json_option(f):
 class Run:
     """One command's options and output: text or JSON, colour, warnings, timings."""
 
-    def __init__(self, command: str, as_json: bool = False, precision: int = 6, dtype: str = "float64", seed: int = 0, max_elements: int = 100_000_000):
+    def __init__(self, command: str, options: Options):
         ctx = click.get_current_context()
         group = ctx.find_root().obj or {}
         self.command = command
-        self.as_json = as_json
-        self.precision = precision
-        self.dtype = dtype
-        self.seed = seed
-        self.max_elements = max_elements
+        self.options = options
+        self.as_json = options.as_json
+        self.precision = options.precision
+        self.dtype = options.dtype
+        self.seed = options.seed
+        self.max_elements = options.max_elements
         self.quiet = group.get("quiet", False)
         self.verbose = group.get("verbose", False)
         self.debug = group.get("debug", False)
         self.color = _use_color(group.get("color", "auto"), sys.stdout)
         self.err_color = _use_color(group.get("color", "auto"), sys.stderr)
         self.model_name = None
+        self.row: int | None = None  # the batch row being run (--feeds with several rows)
         self.model = None  # set by load_model, for -v's graph size
         self.roots: list = []  # nodes a command builds beyond the model's names (grad's request)
         self.started = time.perf_counter()
@@ -106,29 +50,29 @@ class Run:
     # ----- output -----
 
     def lines(self, lines):
-        """(text, style) or (text, style, spans) to stdout; styled with Rich only when colour is on."""
+        """(text, style) or (text, style, spans) to stdout; styled (by render.terminal, the
+        one module that knows Rich) only when colour is on."""
         if not self.color:
             text = "\n".join(line[0] for line in lines)
             if text:
                 click.echo(text)
             return
-        from rich.console import Console
-        from rich.text import Text
+        from ..render.terminal import print_styled
 
-        # the choice is made (--color beats NO_COLOR and FORCE_COLOR): Rich must not
-        # second-guess it from the environment or from TERM
-        console = Console(force_terminal=True, no_color=False, color_system="standard", highlight=False, soft_wrap=True)
-        styles = {"none": "yellow", "error": "bold red", "ok": "green", "dim": "dim", "head": "bold", "": "", "name": "bold", "type": "dim", "note": "cyan"}
-        for text, style, *spans in lines:
-            line = Text(text, style=styles.get(style, style))
-            for start, end, part in spans[0] if spans else ():
-                line.stylize(styles.get(part, part), start, end)
-            console.print(line)
+        print_styled(lines)
 
     def json(self, doc: dict):
         from ..render.document import write
 
         write(doc, sys.stdout)  # a big array is written in pieces, never held as one text
+
+    def document(self, fields: dict):
+        """Write the command's JSON document: the common head, the batch row if any, FIELDS."""
+        doc = self.base_doc()
+        if self.row is not None:
+            doc["row"] = self.row
+        doc.update(fields)
+        self.json(doc)
 
     def warn(self, diagnostics):
         if self.quiet:
@@ -210,42 +154,35 @@ def _use_color(choice: str, stream) -> bool:
         return False
 
 
-def guarded(command_name: str):
-    """Turn library errors into diagnostics and exit codes, at the edge of a command."""
+def guarded(body):
+    """Turn library errors into diagnostics and exit codes, at the edge of a command.
 
-    def wrap(body):
-        @functools.wraps(body)
-        def inner(*args, **kwargs):
-            ctx = click.get_current_context()
-            run = Run(
-                command_name,
-                kwargs.get("as_json", False),
-                kwargs.get("precision", 6),
-                kwargs.get("dtype", "float64"),
-                kwargs.get("seed", 0),
-                kwargs.get("max_elements", 100_000_000),
-            )
-            try:
-                code = body(run, *args, **kwargs)
-            except GradcliError as error:
-                code = run.failure(error)
-            except KeyboardInterrupt:
-                code = report_interrupt([], run)
-            except BrokenPipeError:  # the reader closed stdout (`| head -1`): stop quietly
-                code = closed_pipe()
-            except RecursionError:
-                code = run.failure(fail("E0316", "the model is nested too deeply to evaluate"))
-            except MemoryError:
-                code = run.failure(fail("E0305", "out of memory: a tensor is too large", help=["lower the sizes, or --max-elements to refuse them early"]))
-            except (click.ClickException, click.exceptions.Exit, SystemExit):
-                raise
-            except Exception:  # a bug of ours: one line, and the traceback with --debug
-                code = internal_error(run)
-            ctx.exit(int(code or ExitCode.OK))
+    The command's option bundles hand it one Options object; the command gets the Run
+    built from it (named as the group was asked for it)."""
 
-        return inner
+    @functools.wraps(body)
+    def inner(*args, options: Options | None = None, **kwargs):
+        ctx = click.get_current_context()
+        run = Run(ctx.info_name, options or Options())
+        try:
+            code = body(run, *args, **kwargs)
+        except GradcliError as error:
+            code = run.failure(error)
+        except KeyboardInterrupt:
+            code = report_interrupt([], run)
+        except BrokenPipeError:  # the reader closed stdout (`| head -1`): stop quietly
+            code = closed_pipe()
+        except RecursionError:
+            code = run.failure(fail("E0316", "the model is nested too deeply to evaluate"))
+        except MemoryError:
+            code = run.failure(fail("E0305", "out of memory: a tensor is too large", help=["lower the sizes, or --max-elements to refuse them early"]))
+        except (click.ClickException, click.exceptions.Exit, SystemExit):
+            raise
+        except Exception:  # a bug of ours: one line, and the traceback with --debug
+            code = internal_error(run)
+        ctx.exit(int(code or ExitCode.OK))
 
-    return wrap
+    return inner
 
 
 def closed_pipe() -> int:
@@ -296,6 +233,8 @@ def report_interrupt(args, run: "Run | None" = None) -> int:
 
 
 def internal_error(run: Run) -> int:
+    import traceback  # here: only an internal error needs it
+
     detail = traceback.format_exc()
     if run.debug:
         click.echo(detail, err=True)
@@ -378,7 +317,7 @@ def load_model(run: Run, model_path: str | None, expression: str | None = None, 
     else:
         run.model_name = model_path
         m = M.load(model_path, run.dtype, run.max_elements)
-    run.dtype = m.dtype.name
+    run.dtype = m.dtype.name  # the float the model computes in (float32 for TensorFlow scripts)
     run.model = m
     run.mark("parse+build")
     return m
@@ -474,3 +413,11 @@ def _rectangular(value, origin: str):
     if array is None or array.dtype.kind not in "biuf":
         raise fail("E0406", f"the value of {origin} is not a rectangular array of numbers", help=["every row needs the same length, e.g. [[1, 2], [3, 4]]"])
     return array
+
+
+def derivatives_asked(run: Run, m):
+    """--of, --wrt and --grad-ys (grad, explain): the ys, the xs and the seeds by y."""
+    o = run.options
+    ys = o.ys or default_ys(m, o.expression)
+    xs = o.xs or default_xs(m, o.expression)
+    return ys, xs, seed_values(ys, o.grad_ys)

@@ -7,10 +7,9 @@ user typed, as a Source of its own.
 from __future__ import annotations
 
 import io
-import json
+import os
 import re
 import warnings
-from pathlib import Path
 
 from ..source import Source, shorten
 from ..errors import fail
@@ -112,7 +111,7 @@ def read_file(path: str, max_elements: int | None = None):
     from ..model import read_limited
 
     shown = shorten(path)
-    suffix = Path(path).suffix.lower()
+    suffix = os.path.splitext(os.path.basename(path))[1].lower()
     if suffix not in (".npy", ".json", ".csv", ".txt"):
         raise fail("E0406", f"cannot read feed values from '{shown}': unknown file type '{shorten(suffix) or '(none)'}'", help=["use .npy, .json, .csv or .txt"])
     if suffix == ".npy":
@@ -125,6 +124,8 @@ def read_file(path: str, max_elements: int | None = None):
     except UnicodeDecodeError:
         raise fail("E0406", f"feed file '{shown}' is not UTF-8 text") from None
     if suffix == ".json":
+        import json  # here: a run without a JSON feed does not load it
+
         try:
             return json.loads(text, parse_int=_integer)
         except (ValueError, RecursionError) as e:
@@ -177,6 +178,8 @@ def read_feeds_file(path: str, stdin_text: str | None = None) -> tuple[list, boo
 
 def _json_lines(text: str, source: Source) -> list:
     """JSON Lines: one object a line; a bad line is its row's error."""
+    import json
+
     rows: list = []
     decoder = json.JSONDecoder(parse_int=_integer)
     start = 0
@@ -195,6 +198,8 @@ def _json_lines(text: str, source: Source) -> list:
 
 def _json_objects(text: str, source: Source) -> list:
     """One JSON object, or several in a row (a batch on stdin)."""
+    import json
+
     rows: list = []
     decoder = json.JSONDecoder(parse_int=_integer)
     pos = 0

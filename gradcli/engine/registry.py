@@ -90,8 +90,9 @@ class DuplicateOp(Exception):
 _SIG = re.compile(r"^\s*(\*?)(\w+)\s*(?:=\s*(.+?))?\s*$")
 
 
-def parse_signature(text: str, attrs: tuple[str, ...]) -> tuple[str, tuple[Param, ...]]:
-    """`reduce_sum(input_tensor, axis=None)` -> name and Params; names in attrs are static."""
+def parse_signature(text: str, attrs: tuple[str, ...], single: tuple[str, ...] = ()) -> tuple[str, tuple[Param, ...]]:
+    """`reduce_sum(input_tensor, axis=None)` -> name and Params; names in attrs are static.
+    `values` and `operands` are lists of tensors unless named in single (sort's values)."""
     name, _, rest = text.partition("(")
     params = []
     body = rest.rstrip(")").strip()
@@ -99,7 +100,7 @@ def parse_signature(text: str, attrs: tuple[str, ...]) -> tuple[str, tuple[Param
         m = _SIG.match(piece)
         star, pname, default = m.group(1), m.group(2), m.group(3)
         value = inspect.Parameter.empty if default is None else _literal(default)
-        if star or pname in ("values", "operands"):
+        if star or pname in ("values", "operands") and pname not in single:
             kind = "tensors"
         elif pname in attrs:
             kind = "attr"
@@ -142,10 +143,11 @@ def register(
     rule: str = "",
     attrs: tuple[str, ...] = (),
     aliases: tuple[str, ...] = (),
+    single: tuple[str, ...] = (),
     **options,
 ) -> OpDef:
     """Add one op; a second op (or alias) of the same name fails and names the first."""
-    name, params = parse_signature(signature, attrs)
+    name, params = parse_signature(signature, attrs, single)
     # the registering line, for the duplicate-registration message; sys._getframe is
     # cheap where inspect.stack() would read every source file (a second at start-up)
     caller = sys._getframe(1)

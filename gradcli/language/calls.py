@@ -20,7 +20,7 @@ from .program import Derivative, DType, GradientCall, ListValue
 SESSION_NAMES = {"Session", "InteractiveSession", "global_variables_initializer", "initialize_all_variables", "local_variables_initializer", "reset_default_graph", "print", "disable_eager_execution", "disable_v2_behavior"}
 _GRADIENT_KWARGS = ("grad_ys", "stop_gradients", "unconnected_gradients", "name", "gate_gradients", "colocate_gradients_with_ops", "aggregation_method")
 # calls the resolver handles itself, not ops of the registry
-SPECIAL_CALLS = ("gradients", "hessians", "jacobian", "Variable", "placeholder", "dot")
+SPECIAL_CALLS = ("gradients", "hessians", "jacobian", "Variable", "placeholder")
 
 
 class CallResolver:
@@ -34,8 +34,6 @@ class CallResolver:
             return self.gradient_call(short, node, positional, keywords)
         if short in ("Variable", "placeholder"):
             raise fail("E0216", f"{short}() must be assigned to a name", node.span, help=[f"write x = {short}(...) on its own line"])
-        if short == "dot":
-            return self.dot(node, positional, keywords)
         op = NAMES.get(short)
         if op is None or "internal" in op.tags:
             raise self.unknown_op(node.func, short)
@@ -94,6 +92,8 @@ class CallResolver:
                 inputs.extend(self.tensor(x, a.span) for x in items)
             elif param.kind == "attr":
                 attrs[param.name] = self.attr(param.name, v, a.span)
+            elif v is None and not param.required and param.default is not None:
+                inputs.append(self.graph.constant(param.default, weak=True, span=node.span))  # None: the default (batch_normalization's offset=None)
             else:
                 inputs.append(self.tensor(v, a.span))
         return tuple(inputs), attrs
@@ -110,14 +110,6 @@ class CallResolver:
 
     def arity(self, op: OpDef, node: A.Call, message):
         return fail("E0205", message, node.span, help=[f"signature: {op.signature}"])
-
-    def dot(self, node, positional, keywords):
-        if len(positional) != 2 or keywords:
-            raise fail("E0205", "dot() takes two tensors", node.span, help=["signature: dot(a, b)"])
-        a, b = (self.tensor(v, x.span) for v, x in zip(positional, node.args))
-        if a.rank == 1 and b.rank == 1:
-            return self.apply("reduce_sum", (self.apply("multiply", (a, b), {}, node.span),), {}, node.span)
-        return self.apply("matmul", (a, b), {}, node.span)
 
     # ----- gradients, hessians, jacobian -----
 

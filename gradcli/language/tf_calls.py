@@ -246,6 +246,9 @@ class TFCalls:
 
     def binop(self, node, left, right):
         op = node.op
+        tl, tr = type(left), type(right)
+        if (tl is Node and (tr is Node or tr is int or tr is float)) or (tr is Node and (tl is int or tl is float)):
+            return super().binop(node, left, right)  # the hot path: tensor arithmetic
         if isinstance(left, str) and op == "%":
             return self.percent_format(left, right, node)
         if _plain(left) and _plain(right):
@@ -725,7 +728,7 @@ class TFCalls:
             return NoOpContext()
         if rest.startswith("train.") and rest.endswith("Optimizer") or rest.startswith(("optimizers.", "keras.optimizers.")):
             return Optimizer(rest.split(".")[-1], span)
-        if rest.startswith("keras."):
+        if rest.startswith("keras.") and short not in NAMES:
             raise fail("E0231", f"Keras ({name}) is not supported", span, label="Keras", help=["write the model as tensors: W = tf.Variable(...); y = tf.matmul(x, W) + b"])
         if rest in ("convert_to_tensor", "identity") and positional:
             value = self.tensor(positional[0], span)
@@ -1293,9 +1296,11 @@ def Resolver_call(self, node, args, name):
     """The .grad call path (ops, gradients, Variable/placeholder), with a Name func."""
     from .calls import CallResolver
 
-    func = node.func if isinstance(node.func, A.Name) else A.Name(name, node.span)
-    if func.id != name:
-        func = A.Name(name, func.span)
+    func = node.func
+    if type(func) is A.Name and func.id == name and all(type(k) is A.Keyword for k in node.kwargs) and all(type(a) is not A.Starred for a in node.args):
+        return CallResolver.call(self, node, args)
+    if type(func) is not A.Name or func.id != name:
+        func = A.Name(name, getattr(func, "span", node.span))
     fake = A.Call(func, tuple(a for a in node.args), tuple(k for k in node.kwargs if type(k) is A.Keyword), node.span)
     return CallResolver.call(self, fake, args)
 

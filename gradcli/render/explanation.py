@@ -5,6 +5,7 @@ import numpy as np
 
 from ..engine.dtypes import dtype_name
 from ..engine.registry import PLACEHOLDER, VARIABLE
+from ..language.program import Derivative
 from ..learn.explain import Explanation
 from .values import format_array, format_number, to_json, type_label
 
@@ -21,8 +22,7 @@ def summary(value, precision: int = 6) -> str:
     return type_label(a.dtype, a.shape)
 
 def _d(of: str, wrt: str) -> str:
-    wrap = lambda t: t if t.replace("_", "a").replace(".", "a").isalnum() else f"({t})"  # noqa: E731
-    return f"∂{wrap(of)}/∂{wrap(wrt)}"
+    return Derivative([of], wrt).label
 
 def explain_lines(ex: Explanation, precision: int = 6) -> list[tuple[str, str]]:
     of = " + ".join(ex.ys)

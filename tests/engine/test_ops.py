@@ -126,6 +126,21 @@ CASES = {
     "sparse_softmax_cross_entropy_with_logits": [C(ints(1), uniform(-3, 3, (1, 3))), C(ints(2, 0, 2), uniform(-3, 3, (3, 4)))],
     "matrix_inverse": [C(well_conditioned((3, 3))), C(well_conditioned((2, 2, 2)))],
     "matrix_determinant": [C(well_conditioned((3, 3))), C(well_conditioned((2, 2, 2)))],
+    "log_abs_determinant": [C(well_conditioned((3, 3))), C(well_conditioned((2, 2, 2)))],
+    "matrix_solve": [C(well_conditioned((3, 3)), (3, 2)), C(well_conditioned((2, 2, 2)), (2, 2, 1), adjoint=True), C(well_conditioned((2, 2)), (3, 2, 1))],
+    "matmul": [C((2, 1, 2, 3), (3, 3, 2)), C((3, 2), (2, 2, 3, 1), transpose_a=True)],  # broadcasting batch axes
+    "conv2d": [
+        C((1, 4, 4, 2), (3, 3, 2, 2), strides=1, padding="VALID"),
+        C((2, 5, 5, 1), (2, 2, 1, 2), strides=2, padding="SAME"),
+        C((1, 4, 5, 2), (2, 2, 2, 1), strides=[1, 1, 1, 1], padding=[[0, 0], [1, 0], [0, 2], [0, 0]], dilations=2),
+        C((1, 3, 4, 1), (2, 3, 1, 1), strides=[2, 1], padding="SAME", dilations=[1, 1]),
+    ],
+    "max_pool2d": [C((1, 4, 4, 2), ksize=2, strides=2, padding="VALID"), C((2, 5, 5, 1), ksize=3, strides=2, padding="SAME"), C((1, 3, 4, 1), ksize=[1, 2, 3, 1], strides=1, padding="VALID")],
+    "avg_pool2d": [C((1, 4, 4, 2), ksize=2, strides=2, padding="VALID"), C((2, 5, 5, 1), ksize=3, strides=2, padding="SAME"), C((1, 3, 4, 1), ksize=[2, 3], strides=1, padding="SAME")],
+    "cumprod": [C((2, 3), axis=1, exclusive=True), C((4,), reverse=True), C((2, 3), axis=-1, exclusive=True, reverse=True)],
+    "gather_nd": [C((3, 2), np.array([[0, 1], [2, 0], [0, 1]], np.int32)), C((2, 3), np.array([[1], [0], [1]], np.int32)), C((2, 2, 2), np.array([[[0, 1, 1]], [[1, 0, 0]]], np.int64))],
+    "segment_sum": [C((4, 2), ints(0, 0, 1, 3)), C((3,), ints(1, 1, 1))],
+    "unsorted_segment_sum": [C((4, 2), ints(1, -1, 1, 0), num_segments=3), C((2, 3), np.array([[0, 2, 0], [1, 1, -1]], np.int32), num_segments=3)],
 }
 
 # Ops the menu does not differentiate, with the reason and the test that covers them.
@@ -150,6 +165,16 @@ NOT_IN_MENU = {
     "einsum_embed": "internal: derivatives of einsum with repeated letters",
     "diag_like": "internal: second derivatives of diag_part",
     "relu_grad": "internal: second derivatives of relu, test_random_expression_gradients",
+    "conv2d_input_grad": "internal: second derivatives of conv2d",
+    "conv2d_filter_grad": "internal: second derivatives of conv2d",
+    "max_pool_grad": "internal: second derivatives of max_pool2d",
+    "max_pool_grad_grad": "internal: third derivatives of max_pool2d",
+    "avg_pool_grad": "internal: second derivatives of avg_pool2d",
+    "gather_nd_grad": "internal: second derivatives of gather_nd",
+    "take_along_axis": "internal: sort and top_k (tests/engine/test_new_ops.py)",
+    "put_along_axis": "internal: second derivatives of sort and top_k",
+    "cholesky_phi": "internal: derivatives of cholesky",
+    "cholesky": "reads only the lower triangle: tests/engine/test_new_ops.py differentiates it on symmetric inputs",
     "unstack": "list-valued: test_list_ops",
     "split": "list-valued: test_list_ops",
 }
@@ -320,7 +345,75 @@ REFERENCES = {
     "matrix_determinant": np.linalg.det,
     "diag_part": lambda x: np.diagonal(x, axis1=-2, axis2=-1),
     "matrix_transpose": lambda x: np.swapaxes(x, -1, -2),
+    "log_abs_determinant": lambda x: np.linalg.slogdet(x)[1],
+    "matrix_solve": lambda a, b, adjoint=False: np.linalg.solve(np.swapaxes(a, -1, -2) if adjoint else a, b),
+    "matmul": lambda a, b, transpose_a=False, transpose_b=False: np.matmul(np.swapaxes(a, -1, -2) if transpose_a else a, np.swapaxes(b, -1, -2) if transpose_b else b),
+    "conv2d": lambda x, w, **a: naive_conv2d(x, w, **a),
+    "max_pool2d": lambda x, **a: naive_pool(x, np.max, **a),
+    "avg_pool2d": lambda x, **a: naive_pool(x, np.mean, **a),
+    "cumprod": lambda x, axis=0, exclusive=False, reverse=False: naive_cumprod(x, axis, exclusive, reverse),
+    "xlogy": lambda x, y: x * np.log(y),
+    "xlog1py": lambda x, y: x * np.log1p(y),
+    "xdivy": lambda x, y: x / y,
+    "div_no_nan": lambda x, y: x / y,
+    "gather_nd": lambda p, i: np.array([p[tuple(c)] for c in i.reshape(-1, i.shape[-1])]).reshape(i.shape[:-1] + p.shape[i.shape[-1]:]),
+    "segment_sum": lambda d, ids: np.array([d[ids == k].sum(axis=0) for k in range(ids.max() + 1)]),
+    "unsorted_segment_sum": lambda d, ids, num_segments: np.array([d[ids == k].sum(axis=0) for k in range(num_segments)]),
 }
+
+
+def _pair(v, length=4):
+    v = [v] * 2 if isinstance(v, int) else list(v)
+    return v[1:3] if len(v) == length else v * 2 if len(v) == 1 else v
+
+
+def _pads(size, k, stride, dilation, padding, axis):
+    eff = (k - 1) * dilation + 1
+    if padding == "VALID":
+        return 0, 0
+    if padding == "SAME":
+        out = -(-size // stride)
+        total = max((out - 1) * stride + eff - size, 0)
+        return total // 2, total - total // 2
+    return tuple(padding[1 + axis])
+
+
+def naive_conv2d(x, w, strides=1, padding="VALID", dilations=None):
+    """Loops over every output element: TensorFlow's definition of conv2d (NHWC)."""
+    (sh, sw), (dh, dw) = _pair(strides), _pair(dilations or 1)
+    kh, kw = w.shape[:2]
+    (pt, pb), (pl, pr) = _pads(x.shape[1], kh, sh, dh, padding, 0), _pads(x.shape[2], kw, sw, dw, padding, 1)
+    xp = np.pad(x, ((0, 0), (pt, pb), (pl, pr), (0, 0)))
+    oh, ow = (xp.shape[1] - (kh - 1) * dh - 1) // sh + 1, (xp.shape[2] - (kw - 1) * dw - 1) // sw + 1
+    out = np.zeros((x.shape[0], oh, ow, w.shape[3]))
+    for n in range(x.shape[0]):
+        for i in range(oh):
+            for j in range(ow):
+                for a in range(kh):
+                    for b in range(kw):
+                        out[n, i, j] += xp[n, i * sh + a * dh, j * sw + b * dw] @ w[a, b]
+    return out
+
+
+def naive_pool(x, reduce, ksize, strides=1, padding="VALID"):
+    (kh, kw), (sh, sw) = _pair(ksize), _pair(strides)
+    (pt, pb), (pl, pr) = _pads(x.shape[1], kh, sh, 1, padding, 0), _pads(x.shape[2], kw, sw, 1, padding, 1)
+    xp = np.pad(x, ((0, 0), (pt, pb), (pl, pr), (0, 0)), constant_values=np.nan)
+    oh, ow = (xp.shape[1] - kh) // sh + 1, (xp.shape[2] - kw) // sw + 1
+    out = np.zeros((x.shape[0], oh, ow, x.shape[3]))
+    for i in range(oh):
+        for j in range(ow):
+            window = xp[:, i * sh: i * sh + kh, j * sw: j * sw + kw, :].reshape(x.shape[0], -1, x.shape[3])
+            out[:, i, j] = [[reduce(window[n, :, c][~np.isnan(window[n, :, c])]) for c in range(x.shape[3])] for n in range(x.shape[0])]
+    return out
+
+
+def naive_cumprod(x, axis, exclusive, reverse):
+    x = np.flip(x, axis) if reverse else x
+    out = np.cumprod(x, axis=axis)
+    if exclusive:
+        out = out / x
+    return np.flip(out, axis) if reverse else out
 
 
 THIRD_IDS = [op.name for op in differentiable_ops() if menu(op)]
@@ -433,6 +526,9 @@ NOT_DIFFERENTIABLE_PATHS = {
     "argmax": lambda x: apply("cast", apply("argmax", x), dtype="float64"),
     "argmin": lambda x: apply("cast", apply("argmin", x), dtype="float64"),
     "eye_like": lambda x: apply("eye_like", apply("reshape", x, shape=(1, 3))),
+    "argsort": lambda x: apply("cast", apply("argsort", x), dtype="float64"),
+    "top_k_indices": lambda x: apply("cast", apply("top_k_indices", x, k=2), dtype="float64"),
+    "determinant_sign": lambda x: apply("determinant_sign", apply("reshape", apply("concat", x, apply("getitem", x, index=(slice(0, 1),)), axis=0), shape=(2, 2))),
 }
 # Constructors have no tensor input, so nothing can be differentiated through them.
 CONSTRUCTORS = {

@@ -202,3 +202,139 @@ register(
     rule="no gradient rule: a path through it is an error, as TensorFlow's LookupError",
     doc="the distinct values of a vector, in order of first occurrence (length known only at run time)",
 )
+
+
+# ----- gather_nd and segment sums: gathers and their adjoints (scatters that add) -----
+
+def _gather_nd_infer(inputs, attrs, span):
+    params, indices = inputs
+    _int_indices(indices, span, "gather_nd's indices")
+    if attrs.get("batch_dims", 0):
+        raise invalid("gather_nd with batch_dims is not supported", span, help=["leave batch_dims at 0"])
+    if indices.rank == 0:
+        raise fail("E0302", "gather_nd's indices need a last axis of coordinates (rank 1 or more)", indices.span or span)
+    if params.shape is None or indices.shape is None:
+        return None, params.dtype
+    depth = indices.shape[-1]
+    if depth is None:
+        return None, params.dtype
+    if depth > len(params.shape):
+        raise fail("E0309", f"gather_nd's indices have {depth} coordinates for a tensor of rank {len(params.shape)}", span)
+    return tuple(indices.shape[:-1]) + tuple(params.shape[depth:]), params.dtype
+
+
+def _nd_index(indices, shape):
+    depth = indices.shape[-1]
+    for k in range(depth):
+        bad = indices[..., k][(indices[..., k] < 0) | (indices[..., k] >= shape[k])]
+        if bad.size:
+            raise IndexError(f"index {bad.flat[0]} is out of range for axis {k} of size {shape[k]}")
+    return tuple(indices[..., k] for k in range(depth))
+
+
+def _gather_nd(params, indices, batch_dims=0):
+    return params[_nd_index(indices, params.shape)]
+
+
+def _gather_nd_grad(g, indices, like, batch_dims=0):
+    out = np.zeros(like.shape, g.dtype)
+    np.add.at(out, _nd_index(indices, like.shape), g)
+    return out
+
+
+register(
+    "gather_nd(params, indices, batch_dims=0)",
+    attrs=("batch_dims",),
+    forward=_gather_nd,
+    infer=_gather_nd_infer,
+    grad=lambda g, n: (F("gather_nd_grad", g, n.inputs[1], n.inputs[0]), None),
+    rule="∂gather_nd(x, i)/∂x = the adjoint added into zeros at i (duplicates summed)",
+    doc="the elements or slices of params at the coordinates in the last axis of indices",
+)
+register(
+    "gather_nd_grad(t, indices, like)",
+    forward=_gather_nd_grad,
+    infer=lambda i, a, s: (i[2].shape, i[0].dtype),
+    grad=lambda g, n: (F("gather_nd", g, n.inputs[1]), None, None),
+    rule="∂/∂t = the adjoint gathered at the same coordinates",
+    doc="t added into zeros shaped like `like` at coordinates (made by gradients)",
+    tags=("internal",),
+)
+
+
+def _segment_ids(ids, data_shape, span, what):
+    _int_indices(ids, span, f"{what}'s segment_ids")
+    if ids.shape is not None and data_shape is not None:
+        if len(ids.shape) > len(data_shape) or any(a is not None and b is not None and a != b for a, b in zip(ids.shape, data_shape)):
+            raise fail("E0302", f"{what}'s segment_ids of shape {shape_str(ids.shape)} must match the leading axes of data {shape_str(data_shape)}", span)
+
+
+def _segment_sum_infer(inputs, attrs, span):
+    data, ids = inputs
+    _segment_ids(ids, data.shape, span, "segment_sum")
+    if ids.rank is not None and ids.rank != 1:
+        raise fail("E0302", "segment_sum's segment_ids must be a vector", ids.span or span)
+    count = None
+    if ids.op.name == "constant_value":
+        value = ids.attrs["value"]
+        count = int(value.max()) + 1 if value.size else 0
+    return (None if data.shape is None else (count,) + tuple(data.shape[1:])), data.dtype
+
+
+def _segment_sum(data, ids):
+    if ids.size and ((ids < 0).any() or (np.diff(ids) < 0).any()):
+        raise ValueError("segment_ids must be sorted and non-negative")
+    out = np.zeros((int(ids.max()) + 1 if ids.size else 0,) + data.shape[1:], data.dtype)
+    np.add.at(out, ids, data)
+    return out
+
+
+register(
+    "segment_sum(data, segment_ids)",
+    forward=_segment_sum,
+    infer=_segment_sum_infer,
+    grad=lambda g, n: (F("gather", g, n.inputs[1]), None),
+    rule="∂segment_sum(x)/∂x = the adjoint of each element's segment (a gather)",
+    doc="sums of the rows of data with the same (sorted) segment id; max(id) + 1 rows",
+    numpy=False,
+)
+
+
+def _unsorted_infer(inputs, attrs, span):
+    data, ids = inputs
+    _segment_ids(ids, data.shape, span, "unsorted_segment_sum")
+    num = attrs["num_segments"]
+    if not isinstance(num, (int, np.integer)) or isinstance(num, bool) or num < 0:
+        raise invalid(f"num_segments must be a whole number of 0 or more, got {num!r}", span)
+    if data.shape is None or ids.shape is None:
+        return None, data.dtype
+    return (int(num),) + tuple(data.shape[len(ids.shape):]), data.dtype
+
+
+def _unsorted_segment_sum(data, ids, num_segments):
+    out = np.zeros((int(num_segments),) + data.shape[ids.ndim:], data.dtype)
+    keep = (ids >= 0) & (ids < num_segments)  # TensorFlow drops negative ids
+    if (ids >= num_segments).any():
+        raise IndexError(f"segment id {ids[ids >= num_segments].flat[0]} is out of range for {num_segments} segments")
+    np.add.at(out, ids[keep], data[keep])
+    return out
+
+
+def _unsorted_grad(g, n):
+    data, ids = n.inputs
+    # gather's indices must be in range: negative ids (dropped) read a zero row appended at the end
+    num = n.attrs["num_segments"]
+    padded = F("concat", g, F("zeros_like", F("getitem", g, index=(slice(0, 1),))), axis=0)
+    safe = F("where", F("less", ids, 0), F("zeros_like", ids) + num, ids)
+    return (F("gather", padded, safe), None)
+
+
+register(
+    "unsorted_segment_sum(data, segment_ids, num_segments)",
+    attrs=("num_segments",),
+    forward=_unsorted_segment_sum,
+    infer=_unsorted_infer,
+    grad=_unsorted_grad,
+    rule="∂/∂data = the adjoint of each element's segment (a gather; 0 for negative ids)",
+    doc="sums of the elements of data with the same segment id, in num_segments rows (ids in any order)",
+)

@@ -251,3 +251,30 @@ register(
     rule="∂/∂x = prod_derivative of one order more; ∂/∂vᵣ = prod_derivative with g in vᵣ's place",
     tags=("internal",),
 )
+
+
+# ----- statistics built from the reductions above (composites: their derivatives are theirs) -----
+
+def _variance(graph, inputs, attrs, span):
+    (x,) = inputs
+    axis, keepdims = attrs.get("axis"), attrs.get("keepdims", False)
+    mean = graph.apply("reduce_mean", (x,), {"axis": axis, "keepdims": True}, span)
+    return graph.apply("reduce_mean", (graph.apply("squared_difference", (x, mean), {}, span),), {"axis": axis, "keepdims": keepdims}, span)
+
+
+def _std(graph, inputs, attrs, span):
+    return graph.apply("sqrt", (_variance(graph, inputs, attrs, span),), {}, span)
+
+
+def _euclidean_norm(graph, inputs, attrs, span):
+    (x,) = inputs
+    squares = graph.apply("reduce_sum", (x * x,), {"axis": attrs.get("axis"), "keepdims": attrs.get("keepdims", False)}, span)
+    return graph.apply("sqrt", (squares,), {}, span)
+
+
+for _name, _build, _doc, _rule in (
+    ("reduce_variance", _variance, "mean of squared deviations from the mean (population variance)", "∂var(x)/∂x = 2*(x - mean)/n"),
+    ("reduce_std", _std, "square root of reduce_variance", "∂std(x)/∂x = (x - mean)/(n*std)"),
+    ("reduce_euclidean_norm", _euclidean_norm, "sqrt(sum(x²)) over axis", "∂|x|/∂x = x/|x| (NaN at a zero vector)"),
+):
+    register(f"{_name}(input_tensor, axis=None, keepdims=False)", attrs=("axis", "keepdims"), lister=_build, doc=_doc, rule=_rule)
