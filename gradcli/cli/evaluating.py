@@ -5,7 +5,8 @@ import click
 
 from ..codes import ExitCode
 from ..errors import GradcliError, fail
-from .common import derivatives_asked, feed_rows, guarded, load_model
+from .common import guarded
+from .inputs import derivatives_asked, feed_rows, load_model
 from .options import derivative_options, feed_options, fetch_option, model_input, run_options
 
 
@@ -65,10 +66,11 @@ def _eval_once(run, m, feeds, fetch) -> int:
 @derivative_options
 @click.option("--unconnected", type=click.Choice(["none", "zero"]), default="none", show_default=True, help="What an unconnected x gets.")
 @click.option("--formula", is_flag=True, help="Also print each derivative as a .grad expression.")
+@click.option("--latex", is_flag=True, help="The formula as LaTeX (implies --formula; JSON adds \"latex\").")
 @feed_options
 @run_options
 @guarded
-def grad_command(run, unconnected, formula):
+def grad_command(run, unconnected, formula, latex):
     """tf.gradients from the command line: d(sum of --of)/d(each --wrt) at the feeds.
 
     \b
@@ -84,20 +86,26 @@ def grad_command(run, unconnected, formula):
         raise fail("E0007", f"'{twice}' is named twice in --wrt", help=["name each x once"])
     request = m.gradient_request(ys, xs, seeds, o.stop, unconnected)
     run.roots += request.results  # -v counts the gradient graph too
-    return _each_row(run, rows, batch, lambda row: _grad_once(run, m, request, row, formula))
+    return _each_row(run, rows, batch, lambda row: _grad_once(run, m, request, row, formula or latex, latex))
 
 
-def _grad_once(run, m, request, feeds, formula) -> int:
+def _grad_once(run, m, request, feeds, formula, latex=False) -> int:
     from ..render.document import grad_json
     from ..render.listing import grad_lines
 
     result = m.run_gradients(request, feeds, run.seed)
     run.mark("evaluate")
-    formulas = m.formulas(request) if formula else None
+    results = m.formula_results(request) if formula else None  # learn.latex.FormulaResult per x
     if run.as_json:
-        run.document(grad_json(request, result, formulas))
+        doc = grad_json(request, result, {x: r.text for x, r in results.items()} if results is not None else None)
+        if latex:
+            diagnostics = doc.pop("diagnostics")
+            doc["latex"] = {x: r.latex for x, r in results.items()}
+            doc["diagnostics"] = diagnostics
+        run.document(doc)
     else:
-        run.lines(grad_lines(request, result, formulas, run.precision))
+        shown = {x: (r.as_latex() if latex else r) for x, r in results.items()} if results is not None else None
+        run.lines(grad_lines(request, result, shown, run.precision))
     run.warn(result.warnings)
     run.timings()
     return ExitCode.OK

@@ -130,7 +130,7 @@ def _gradients(ys, xs, grad_ys, stop_gradients, unconnected_gradients, span, tra
             continue
         if node.op.grad == NO_GRADIENT:
             raise _no_rule(node, span)
-        sent = node.op.grad(g, node)
+        sent = _checked(node, node.op.grad(g, node))
         step = Step(node, g, parts) if trace is not None else None
         for inp, gi in zip(node.inputs, sent):
             if gi is not None and inp in relevant:
@@ -140,6 +140,23 @@ def _gradients(ys, xs, grad_ys, stop_gradients, unconnected_gradients, span, tra
         if step is not None:
             trace.append(step)
     return [_result(x, totals.get(x), ys, stop, unconnected_gradients, recorded) for x in xs]
+
+
+class GradientRuleError(RuntimeError):
+    """A gradient rule broke its contract (a bug in gradcli, reported as an internal error)."""
+
+
+def _checked(node: Node, sent) -> list:
+    """What a rule returned, verified as TensorFlow's _GradientsHelper does: one gradient
+    (or None) per input, each of its input's static shape (unknown dimensions fit)."""
+    sent = list(sent) if isinstance(sent, (list, tuple)) else None
+    if sent is None or len(sent) != len(node.inputs):
+        got = "not a list" if sent is None else f"{len(sent)} gradient{'s' * (len(sent) != 1)}"
+        raise GradientRuleError(f"the gradient rule of {node.op.name} returned {got} for {len(node.inputs)} input{'s' * (len(node.inputs) != 1)}")
+    for i, (inp, gi) in enumerate(zip(node.inputs, sent)):
+        if gi is not None and not _compatible(gi.shape, inp.shape):
+            raise GradientRuleError(f"the gradient rule of {node.op.name} returned shape {shape_str(gi.shape)} for input {i}, of shape {shape_str(inp.shape)}")
+    return sent
 
 
 def _result(x: Node, g: Node | None, ys, stop, unconnected, recorded=None):

@@ -59,6 +59,13 @@ def test_a_constant_needs_watch():
     (none,) = u.gradient([y], [x])
     assert isinstance(none, Unconnected)
     assert none.reason == "x is a constant this tape does not watch: call tape.watch(x)"
+    # a constant made by an op (tf.constant(2.0) cast to float32) is a constant too
+    c = apply("cast", g.constant(2.0), dtype="float32")
+    c.name = "c"
+    with Tape(g) as w:
+        z = c * c
+    (none,) = w.gradient([z], [c])
+    assert none.reason == "c is a constant this tape does not watch: call tape.watch(c)"
 
 
 def test_tensorflows_non_trainable_example():
