@@ -14,7 +14,6 @@ import sys
 import click
 
 from .. import __version__
-from ..codes import ExitCode
 
 # Each command's name, written once: the function (module:attribute, imported only when
 # the command is used) and its line in `gradcli --help`, which must not import it.
@@ -66,6 +65,8 @@ class LazyGroup(click.Group):
             from .common import closed_pipe
 
             sys.exit(closed_pipe())
+        from ..codes import ExitCode  # here: --help and --version never load the table
+
         sys.exit(code if isinstance(code, int) else ExitCode.OK)
 
     def resolve_command(self, ctx, args):
@@ -105,11 +106,6 @@ def cli(ctx, color, quiet, verbose, debug):
     ctx.obj = {"color": color, "quiet": quiet, "verbose": verbose, "debug": debug}
 
 
-from .. import _restore_sigint  # noqa: E402
-
-_restore_sigint()  # the group is built: Ctrl-C is a KeyboardInterrupt again, reported at the edge (gradcli/__init__.py)
-
-
 def main(argv=None):
     """The console entry point."""
     import warnings
@@ -118,6 +114,9 @@ def main(argv=None):
     # with their install paths, never reach the user's terminal
     warnings.simplefilter("ignore")
     try:
+        from .. import _restore_sigint
+
+        _restore_sigint()  # Ctrl-C is a KeyboardInterrupt again from here, reported at the edge (gradcli/__init__.py)
         cli.main(args=argv, prog_name="gradcli")
     except KeyboardInterrupt:  # between Click's parsing and a command's own guard
         from .common import report_interrupt

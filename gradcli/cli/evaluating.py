@@ -5,7 +5,8 @@ import click
 
 from ..codes import ExitCode
 from ..errors import GradcliError, fail
-from .common import derivatives_asked, feed_rows, guarded, load_model
+from .common import guarded
+from .inputs import derivatives_asked, feed_rows, load_model
 from .options import derivative_options, feed_options, fetch_option, model_input, run_options
 
 

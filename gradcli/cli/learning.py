@@ -10,7 +10,8 @@ import click
 
 from ..codes import ExitCode
 from ..errors import fail
-from .common import derivatives_asked, feed_rows, guarded, load_model
+from .common import guarded
+from .inputs import derivatives_asked, feed_rows, load_model
 from .options import derivative_options, feed_options, fetch_option, json_option, model_input, run_options
 
 EXPR_HELP = "Use one inline expression (bound to `expr`) instead of a file."
@@ -161,13 +162,15 @@ def graph_command(run, names, fmt):
     gradcli graph samples/linear.grad --feed 'X=[[2],[3]]' --feed 'Y=[[3],[2]]'
     gradcli graph -e 'x*sin(x)' --format dot | dot -Tsvg > graph.svg
     """
-    from ..learn.explain import graph_data
+    from ..learn.explain import default_loss, graph_data
     from ..render import graphs
 
     o = run.options
     row = _one_row(run, o.feeds, o.feeds_file)
     m = load_model(run, o.model, o.expression, [row])
-    data = graphs.shown(graph_data(m, list(names) or m.fetch_names(o.fetch or None), row, run.seed), run.precision)
+    loss = default_loss(m) if not names and not o.fetch else None
+    wanted = list(names) or ([loss] if loss else m.fetch_names(o.fetch or None))  # the loss: adjoints that mean something
+    data = graphs.shown(graph_data(m, wanted, row, run.seed), run.precision)
     run.mark("graph")
     drawn = {"tree": graphs.tree, "dot": graphs.dot, "mermaid": graphs.mermaid}[fmt](data)  # a tree is lines
     if run.as_json:

@@ -52,6 +52,8 @@ class TFCalls:
             return self.graph.constant(value, span=span)
         if isinstance(value, np.generic):
             return self.graph.constant(np.asarray(value), span=span)
+        if isinstance(value, range):  # where a tensor is needed: an int32 tensor, as tf.convert_to_tensor gives
+            return self.graph.constant(np.arange(value.start, value.stop, value.step, dtype=np.int32), span=span)
         if isinstance(value, (list, tuple)):
             return self.tensor(ListValue(list(value), span, numeric=all(type(v) in (int, float) for v in value) and bool(value)), span)
         if isinstance(value, ListValue) and not value.numeric:
