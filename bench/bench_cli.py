@@ -72,7 +72,7 @@ print(json.dumps({"loss": float(loss), **{"d" + k: v.tolist() for k, v in grads.
 
 
 def run(command, cwd=None, env=None, timeout=None):
-    """(seconds, peak RSS in MB) of one run of `command`, its output discarded."""
+    """(seconds, peak RSS in MB) of one run of `command`, its output discarded; CPU seconds in CPU[-1]."""
     start = time.perf_counter()
     proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = None if timeout is None else start + timeout
@@ -88,11 +88,15 @@ def run(command, cwd=None, env=None, timeout=None):
         time.sleep(0.002)
     elapsed = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
+    CPU.append(usage.ru_utime + usage.ru_stime)
     err = proc.stderr.read()
     proc.stderr.close()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(map(str, command))} failed ({proc.returncode}):\n{err.decode()[-2000:]}")
     return elapsed, usage.ru_maxrss / 1024
+
+
+CPU: list[float] = []  # CPU seconds (user + system) of each run, in order: steadier than wall time on a loaded machine
 
 
 def quartiles(values):
@@ -104,12 +108,17 @@ def paired(ours, reference, runs, cwd=None, env=None):
     """Alternate the two commands; per-pair ratios of time and of peak RSS."""
     run(ours, cwd, env), run(reference, cwd, env)  # warm the page cache
     a, b, ra, rb = [], [], [], []
+    ca, cb = [], []
     for _ in range(runs):
         t, m = run(ours, cwd, env)
-        a.append(t), ra.append(m)
+        a.append(t), ra.append(m), ca.append(CPU[-1])
         t, m = run(reference, cwd, env)
-        b.append(t), rb.append(m)
+        b.append(t), rb.append(m), cb.append(CPU[-1])
+    PAIRED_CPU[:] = [ca, cb]
     return a, b, ra, rb
+
+
+PAIRED_CPU: list = [[], []]  # the CPU seconds of the last paired() call, ours and the reference's
 
 
 def report_ratio(label, a, b, target, unit="time"):
@@ -140,6 +149,7 @@ def startup_row(label, ours, reference, runs, target, env, use_valgrind):
     a, b, _, _ = paired(ours, reference, runs, env=env)
     print(f"  gradcli    median {1000 * statistics.median(a):7.1f} ms   reference median {1000 * statistics.median(b):7.1f} ms")
     ok, q = report_ratio(label, a, b, target)
+    report_ratio(label, *PAIRED_CPU, target, unit="CPU ")
     if use_valgrind:
         ia, ib = instructions(ours, env=env), instructions(reference, env=env)
         if ia and ib:
@@ -176,6 +186,7 @@ def mlp_row(gradcli, runs, env):
     print(f"  gradcli    median {1000 * statistics.median(a):7.1f} ms, {statistics.median(ra):6.1f} MB peak RSS")
     print(f"  reference  median {1000 * statistics.median(b):7.1f} ms, {statistics.median(rb):6.1f} MB peak RSS")
     ok_time, _ = report_ratio(label, a, b, 1.15)
+    report_ratio(label, *PAIRED_CPU, 1.15, unit="CPU ")
     ok_mem, _ = report_ratio(label, ra, rb, 1.2, unit="RSS ")
     return ok_time and ok_mem
 
@@ -197,10 +208,14 @@ def chain_row(gradcli, runs, env):
         for n in (1000, 10000):
             (folder / f"chain{n}.grad").write_text(chain_text(n))
         small, big, _, _ = paired([gradcli, "eval", "chain10000.grad"], [gradcli, "eval", "chain1000.grad"], max(5, runs // 2), cwd=folder, env=env)
+    cpu_small, cpu_big = PAIRED_CPU
     per_op = [1e6 * t / 30000 for t in small]
     lo, med, hi = quartiles(per_op)
     print(f"  10,000 lines (30,000 ops): {statistics.median(small):.2f} s, {med:.1f} us/op [{lo:.1f}, {hi:.1f}] (target <= 60: {'ok' if med <= 60 else 'MISSED'})")
+    clo, cmed, chi = quartiles([1e6 * t / 30000 for t in cpu_small])
+    print(f"  in CPU time: {statistics.median(cpu_small):.2f} s, {cmed:.1f} us/op [{clo:.1f}, {chi:.1f}]")
     ok_growth, _ = report_ratio(label, small, big, 12, unit="t(30k ops)/t(3k ops)")
+    report_ratio(label, cpu_small, cpu_big, 12, unit="CPU t(30k ops)/t(3k ops)")
     return med <= 60 and ok_growth
 
 
@@ -219,7 +234,7 @@ SCALING_COMMANDS = {
 
 def scaling(gradcli, env, timeout, runs=3):
     """Each command on chains of 1k, 3k, 10k lines and a 20,000-term sum (median of `runs`)."""
-    print(f"\nscaling (whole process, median of {runs}; growth 1k -> 10k is 10 for a linear command; runs over {timeout:g} s are cut)")
+    print(f"\nscaling (whole process, CPU seconds, median of {runs}; growth 1k -> 10k is 10 for a linear command; runs over {timeout:g} s of wall time are cut)")
     print(f"  {'command':16} {'1k':>8} {'3k':>8} {'10k':>8} {'10k/1k':>7} {'20k-term sum':>13}")
     with tempfile.TemporaryDirectory(prefix="gradcli-bench-") as tmp:
         folder = Path(tmp)
@@ -233,6 +248,7 @@ def scaling(gradcli, env, timeout, runs=3):
                 for _ in range(runs):
                     try:
                         t, _ = run([gradcli, *args(model, last)], cwd=folder, env=env, timeout=timeout)
+                        t = CPU[-1] if t is not None else None  # CPU seconds: the machine may be loaded
                     except SystemExit as failed:  # a command that refuses the model: say so, go on
                         t = None
                         print(f"  ({name} on {model} failed: {str(failed).splitlines()[-1][:100]})")
