@@ -322,8 +322,13 @@ class Model:
 
     @_located
     def formulas(self, request: "GradientRequest") -> dict[str, str]:
-        """Each connected gradient as a .grad expression over the model's names."""
-        from .learn.formula import formula
+        """Each connected gradient as a .grad expression over the model's names (None: no formula)."""
+        return {x: r.text for x, r in self.formula_results(request).items()}
+
+    @_located
+    def formula_results(self, request: "GradientRequest") -> dict:
+        """Each connected gradient's formula, its LaTeX, or why there is none (learn.formula.FormulaResult)."""
+        from .learn.latex import formula_result
 
         # a name stands for the tensor it is bound to at the end of the script: an
         # intermediate whose name was rebound later (v = sin(v), again) is written out
@@ -331,7 +336,7 @@ class Model:
         for name, value in self.resolved.bindings.items():
             if isinstance(value, Node) and not (self.expression and name == "expr"):
                 names.setdefault(value, name)
-        return {x: formula(r, names) for x, r in zip(request.xs, request.results) if isinstance(r, Node)}
+        return {x: formula_result(r, names) for x, r in zip(request.xs, request.results) if isinstance(r, Node)}
 
     @_located
     def why_none(self, y, x, stop_gradients=None) -> str | None:

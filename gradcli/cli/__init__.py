@@ -3,57 +3,28 @@
 Start-up is a feature: importing this module loads Click and nothing heavy.
 Each command's module (and with it NumPy, Lark, Rich) loads only when that
 command runs; library errors are turned into diagnostics and exit codes at
-the edge, in gradcli.commands.common.
+the edge, in gradcli.cli.common; the options the commands share are bundles in
+gradcli.cli.options.
 """
 from __future__ import annotations
 
+import importlib
 import sys
 
+import click
 
-def _interrupted_at_start(args) -> "NoReturn":  # noqa: F821
-    """Ctrl-C before Click is even loaded: no traceback; with --json, still one document."""
-    if "--json" in args:
-        import json
+from .. import __version__
+from ..codes import ExitCode
 
-        from .. import __version__
-
-        message = "interrupted"
-        diagnostic = {"severity": "error", "code": "E0098", "message": message, "file": None, "line": None, "column": None,
-                      "end_line": None, "end_column": None, "spans": [], "notes": [], "help": [], "rendered": f"error[E0098]: {message}"}
-        command = next((a for a in args if not a.startswith("-")), None)
-        doc = {"format_version": 1, "version": __version__, "command": command, "ok": False, "model": None, "dtype": "float64", "seed": 0, "diagnostics": [diagnostic]}
-        sys.stdout.write(json.dumps(doc) + "\n")
-    else:
-        sys.stderr.write("error[E0098]: interrupted\n")
-    raise SystemExit(130)
-
-
-try:  # the first milliseconds of `gradcli`: a Ctrl-C here must not print a traceback
-    import importlib
-
-    import click
-
-    from .. import __version__
-    from ..codes import ExitCode
-except KeyboardInterrupt:
-    _interrupted_at_start(sys.argv[1:])
-
-# command name -> "module:attribute", imported only when the command is used
+# Each command's name, written once: the function (module:attribute, imported only when
+# the command is used) and its line in `gradcli --help`, which must not import it.
 COMMANDS = {
-    "eval": "gradcli.cli.evaluating:eval_command",
-    "grad": "gradcli.cli.evaluating:grad_command",
-    "check": "gradcli.cli.learning:check_command",
-    "explain": "gradcli.cli.learning:explain_command",
-    "graph": "gradcli.cli.learning:graph_command",
-    "ops": "gradcli.cli.learning:ops_command",
-}
-SUMMARIES = {
-    "eval": "Evaluate a model at the feeds and show the fetched values and gradients.",
-    "grad": "tf.gradients from the command line: --of Y --wrt X, or -e EXPR.",
-    "check": "Check every expect claim and every gradient against finite differences.",
-    "explain": "Show the forward pass and the reverse accumulation step by step.",
-    "graph": "Show the computation graph as a tree, DOT or Mermaid.",
-    "ops": "List every op with its signature and derivative rule.",
+    "eval": ("gradcli.cli.evaluating:eval_command", "Evaluate a model at the feeds and show the fetched values and gradients."),
+    "grad": ("gradcli.cli.evaluating:grad_command", "tf.gradients from the command line: --of Y --wrt X, or -e EXPR."),
+    "check": ("gradcli.cli.learning:check_command", "Check every expect claim and every gradient against finite differences."),
+    "explain": ("gradcli.cli.learning:explain_command", "Show the forward pass and the reverse accumulation step by step."),
+    "graph": ("gradcli.cli.learning:graph_command", "Show the computation graph as a tree, DOT or Mermaid."),
+    "ops": ("gradcli.cli.learning:ops_command", "List every op with its signature and derivative rule."),
 }
 
 
@@ -64,11 +35,12 @@ class LazyGroup(click.Group):
         return list(COMMANDS)
 
     def get_command(self, ctx, name):
-        target = COMMANDS.get(name)
-        if target is None:
+        if name not in COMMANDS:
             return None
-        module, _, attribute = target.partition(":")
-        return getattr(importlib.import_module(module), attribute)
+        module, _, attribute = COMMANDS[name][0].partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        command.name = name  # the table's name, whatever Click made of the function's
+        return command
 
     def main(self, args=None, prog_name=None, standalone_mode=True, **extra):
         """Click's main, with --json honoured even for usage errors and documented exit codes."""
@@ -107,7 +79,7 @@ class LazyGroup(click.Group):
         return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx, formatter):
-        rows = [(name, SUMMARIES[name]) for name in COMMANDS]
+        rows = [(name, summary) for name, (_, summary) in COMMANDS.items()]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
@@ -131,6 +103,11 @@ def cli(ctx, color, quiet, verbose, debug):
     gradcli check homework.grad
     """
     ctx.obj = {"color": color, "quiet": quiet, "verbose": verbose, "debug": debug}
+
+
+from .. import _restore_sigint  # noqa: E402
+
+_restore_sigint()  # the group is built: Ctrl-C is a KeyboardInterrupt again, reported at the edge (gradcli/__init__.py)
 
 
 def main(argv=None):

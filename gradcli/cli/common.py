@@ -1,5 +1,6 @@
-"""What every command shares: options, loading the model, feeds, output, and the edge
-where library errors become diagnostics and exit codes."""
+"""What every command shares: the run and its output, and the edge where library errors
+become diagnostics and exit codes (the options are in gradcli.cli.options, what a
+command reads in gradcli.cli.inputs)."""
 from __future__ import annotations
 
 import functools
@@ -11,67 +12,8 @@ import time
 import click
 
 from ..errors import Diagnostic, GradcliError, fail
-from ..source import shorten
 from ..codes import INTERNAL_CODE, ExitCode, exit_code_for
-
-
-# ----- shared options (decorators, as sqlite-utils does) -----
-
-def _feed_param(ctx, param, values):
-    return list(values)
-
-
-def _model_for_completion(ctx):
-    """The model named on the command line so far, or None: completion never fails loudly."""
-    path = ctx.params.get("model")
-    if not path:
-        # Click parses an unfinished `--wrt` resiliently and drops the other
-        # parameters; the words typed so far are in COMP_WORDS (every shell Click supports)
-        words = os.environ.get("COMP_WORDS", "").split()
-        path = next((w for w in words[2:] if w.endswith(".grad") and os.path.isfile(w)), None)
-    if not path or path == "-":
-        return None
-    try:
-        from ..model import load
-
-        return load(path)
-    except Exception:  # a half-typed command line: offer nothing
-        return None
-
-
-def complete_names(ctx, param, incomplete):
-    """Shell completion of --of/--wrt/--stop/--fetch: the names the model binds."""
-    model = _model_for_completion(ctx)
-    names = list(model.resolved.bindings) if model is not None else []
-    return [n for n in names if n.startswith(incomplete)]
-
-
-def complete_feeds(ctx, param, incomplete):
-    """Shell completion of --feed: `NAME=` for each placeholder and variable."""
-    model = _model_for_completion(ctx)
-    names = list(model.inputs) if model is not None else []
-    return [f"{n}=" for n in names if f"{n}=".startswith(incomplete)]
-
-
-def evaluation_options(f):
-    """--feed/--feeds/--fetch/--dtype/--seed/--precision/--max-elements/--json."""
-    options = [
-        click.option("-f", "--feed", "feeds", multiple=True, metavar="NAME=VALUE", callback=_feed_param, shell_complete=complete_feeds, help="A placeholder or variable value: 2, 1,2,3, [[2],[3]] or @file(.npy|.json|.csv|.txt). Repeatable."),
-        click.option("--feeds", "feeds_file", metavar="FILE", help="A JSON object of name to value ('-' for stdin); a .jsonl file (or several objects) is a batch."),
-        click.option("--fetch", multiple=True, metavar="NAME", shell_complete=complete_names, help="Show these names instead of the script's fetch. Repeatable."),
-        click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float64", show_default=True, help="The default float dtype."),
-        click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True, help="Seed for random ops (and check's sampling): 0 to 2**63-1."),
-        click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True, help="Significant digits in text output."),
-        click.option("--max-elements", type=click.IntRange(1), default=100_000_000, show_default=True, help="Refuse any tensor larger than this."),
-        click.option("--json", "as_json", is_flag=True, help="Write one JSON document to stdout."),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
-
-
-def json_option(f):
-    return click.option("--json", "as_json", is_flag=True, help="Write one JSON document to stdout.")(f)
+from .options import Options
 
 
 # ----- the run of one command -----
@@ -79,21 +21,23 @@ def json_option(f):
 class Run:
     """One command's options and output: text or JSON, colour, warnings, timings."""
 
-    def __init__(self, command: str, as_json: bool = False, precision: int = 6, dtype: str = "float64", seed: int = 0, max_elements: int = 100_000_000):
+    def __init__(self, command: str, options: Options):
         ctx = click.get_current_context()
         group = ctx.find_root().obj or {}
         self.command = command
-        self.as_json = as_json
-        self.precision = precision
-        self.dtype = dtype
-        self.seed = seed
-        self.max_elements = max_elements
+        self.options = options
+        self.as_json = options.as_json
+        self.precision = options.precision
+        self.dtype = options.dtype
+        self.seed = options.seed
+        self.max_elements = options.max_elements
         self.quiet = group.get("quiet", False)
         self.verbose = group.get("verbose", False)
         self.debug = group.get("debug", False)
         self.color = _use_color(group.get("color", "auto"), sys.stdout)
         self.err_color = _use_color(group.get("color", "auto"), sys.stderr)
         self.model_name = None
+        self.row: int | None = None  # the batch row being run (--feeds with several rows)
         self.model = None  # set by load_model, for -v's graph size
         self.roots: list = []  # nodes a command builds beyond the model's names (grad's request)
         self.started = time.perf_counter()
@@ -105,29 +49,29 @@ class Run:
     # ----- output -----
 
     def lines(self, lines):
-        """(text, style) or (text, style, spans) to stdout; styled with Rich only when colour is on."""
+        """(text, style) or (text, style, spans) to stdout; styled (by render.terminal, the
+        one module that knows Rich) only when colour is on."""
         if not self.color:
             text = "\n".join(line[0] for line in lines)
             if text:
                 click.echo(text)
             return
-        from rich.console import Console
-        from rich.text import Text
+        from ..render.terminal import print_styled
 
-        # the choice is made (--color beats NO_COLOR and FORCE_COLOR): Rich must not
-        # second-guess it from the environment or from TERM
-        console = Console(force_terminal=True, no_color=False, color_system="standard", highlight=False, soft_wrap=True)
-        styles = {"none": "yellow", "error": "bold red", "ok": "green", "dim": "dim", "head": "bold", "": "", "name": "bold", "type": "dim", "note": "cyan"}
-        for text, style, *spans in lines:
-            line = Text(text, style=styles.get(style, style))
-            for start, end, part in spans[0] if spans else ():
-                line.stylize(styles.get(part, part), start, end)
-            console.print(line)
+        print_styled(lines)
 
     def json(self, doc: dict):
         from ..render.document import write
 
         write(doc, sys.stdout)  # a big array is written in pieces, never held as one text
+
+    def document(self, fields: dict):
+        """Write the command's JSON document: the common head, the batch row if any, FIELDS."""
+        doc = self.base_doc()
+        if self.row is not None:
+            doc["row"] = self.row
+        doc.update(fields)
+        self.json(doc)
 
     def warn(self, diagnostics):
         if self.quiet:
@@ -209,42 +153,35 @@ def _use_color(choice: str, stream) -> bool:
         return False
 
 
-def guarded(command_name: str):
-    """Turn library errors into diagnostics and exit codes, at the edge of a command."""
+def guarded(body):
+    """Turn library errors into diagnostics and exit codes, at the edge of a command.
 
-    def wrap(body):
-        @functools.wraps(body)
-        def inner(*args, **kwargs):
-            ctx = click.get_current_context()
-            run = Run(
-                command_name,
-                kwargs.get("as_json", False),
-                kwargs.get("precision", 6),
-                kwargs.get("dtype", "float64"),
-                kwargs.get("seed", 0),
-                kwargs.get("max_elements", 100_000_000),
-            )
-            try:
-                code = body(run, *args, **kwargs)
-            except GradcliError as error:
-                code = run.failure(error)
-            except KeyboardInterrupt:
-                code = report_interrupt([], run)
-            except BrokenPipeError:  # the reader closed stdout (`| head -1`): stop quietly
-                code = closed_pipe()
-            except RecursionError:
-                code = run.failure(fail("E0316", "the model is nested too deeply to evaluate"))
-            except MemoryError:
-                code = run.failure(fail("E0305", "out of memory: a tensor is too large", help=["lower the sizes, or --max-elements to refuse them early"]))
-            except (click.ClickException, click.exceptions.Exit, SystemExit):
-                raise
-            except Exception:  # a bug of ours: one line, and the traceback with --debug
-                code = internal_error(run)
-            ctx.exit(int(code or ExitCode.OK))
+    The command's option bundles hand it one Options object; the command gets the Run
+    built from it (named as the group was asked for it)."""
 
-        return inner
+    @functools.wraps(body)
+    def inner(*args, options: Options | None = None, **kwargs):
+        ctx = click.get_current_context()
+        run = Run(ctx.info_name, options or Options())
+        try:
+            code = body(run, *args, **kwargs)
+        except GradcliError as error:
+            code = run.failure(error)
+        except KeyboardInterrupt:
+            code = report_interrupt([], run)
+        except BrokenPipeError:  # the reader closed stdout (`| head -1`): stop quietly
+            code = closed_pipe()
+        except RecursionError:
+            code = run.failure(fail("E0316", "the model is nested too deeply to evaluate"))
+        except MemoryError:
+            code = run.failure(fail("E0305", "out of memory: a tensor is too large", help=["lower the sizes, or --max-elements to refuse them early"]))
+        except (click.ClickException, click.exceptions.Exit, SystemExit):
+            raise
+        except Exception:  # a bug of ours: one line, and the traceback with --debug
+            code = internal_error(run)
+        ctx.exit(int(code or ExitCode.OK))
 
-    return wrap
+    return inner
 
 
 def closed_pipe() -> int:
@@ -350,127 +287,3 @@ def usage_failure(error: click.ClickException, args) -> int:
 def _lower(message: str) -> str:
     message = message.rstrip(".")
     return message[:1].lower() + message[1:]
-
-
-# ----- loading -----
-
-def load_model(run: Run, model_path: str | None, expression: str | None = None, rows=None):
-    """The model from a path, '-' (stdin) or an -e expression.
-
-    With one row of feeds, an expression's free names are declared with the
-    shapes fed: its graph, and its derivative formulas, then know them.
-    """
-    from .. import model as M
-
-    if expression is not None:
-        if model_path is not None:
-            raise fail("E0005", "give a MODEL file or -e EXPR, not both")
-        run.model_name = "<expr>"
-        shapes = _fed_shapes(rows[0]) if rows is not None and len(rows) == 1 else {}
-        m = M.expression_model(expression, run.dtype, run.max_elements, shapes)
-    elif model_path is None:
-        raise fail("E0004", "missing MODEL: a .grad file, or - for stdin", help=["e.g. gradcli eval samples/quadratic.grad"])
-    elif model_path == "-":
-        run.model_name = "<stdin>"
-        stream = sys.stdin.buffer  # click.get_binary_stream is deprecated (gone in Click 9)
-        if stream.isatty():
-            raise fail("E0004", "reading the model from stdin, which is a terminal", help=["pipe a model in (cat model.grad | gradcli eval -), or give a file name"])
-        m = M.loads_bytes(M.read_stream_limited(stream, "E0002", "<stdin>"), "<stdin>", run.dtype, run.max_elements)
-    else:
-        run.model_name = model_path
-        m = M.load(model_path, run.dtype, run.max_elements)
-    run.model = m
-    run.mark("parse+build")
-    return m
-
-
-def _fed_shapes(row: dict) -> dict:
-    import numpy as np
-
-    shapes = {}
-    for name, value in row.items():
-        try:
-            array = np.asarray(value)
-        except (ValueError, TypeError):
-            continue  # a ragged value: its own error comes when it is fed
-        if array.dtype.kind in "biuf":
-            shapes[name] = array.shape
-    return shapes
-
-
-def feed_rows(run: Run, feeds: list[str], feeds_file: str | None):
-    """The feed dicts to run with (one, or a batch), and whether it is a batch.
-
-    --feed beats the same name from --feeds."""
-    from .feeds import parse_value, read_feeds_file, split_feed
-
-    direct = {}
-    for text in feeds:
-        name, value = split_feed(text)
-        direct[name] = parse_value(value, f"--feed {name}", run.max_elements)
-    if feeds_file is None:
-        return [direct], False
-    stdin_text = None
-    if feeds_file == "-":
-        from ..model import read_stream_limited
-
-        stream = sys.stdin.buffer  # click.get_text_stream is deprecated (gone in Click 9)
-        if stream.isatty():
-            raise fail("E0004", "reading --feeds from stdin, which is a terminal", help=["pipe JSON in, or give a file name"])
-        try:
-            stdin_text = read_stream_limited(stream, "E0003", "<stdin>").decode("utf-8")
-        except UnicodeDecodeError:
-            raise fail("E0406", "the feeds on stdin are not UTF-8 text") from None
-    rows, batch = read_feeds_file(feeds_file, stdin_text)
-    return [{**row, **direct} if isinstance(row, dict) else row for row in rows], batch
-
-
-# ----- what grad and explain ask for -----
-
-def default_ys(m, expression):
-    """The y when --of is not given: `expr`, or the last tensor bound that is not a gradient."""
-    if expression is not None:
-        return ["expr"]
-    names = m.default_ys()
-    if not names:
-        raise fail("E0008", "--of is needed: the model binds no tensor to differentiate", help=["e.g. gradcli grad model.grad --of cost --wrt W"])
-    return names[-1:]
-
-
-def default_xs(m, expression):
-    """The xs when --wrt is not given: every variable, or with -e every free name."""
-    if expression is not None:  # CLI.md: with -e, every free name
-        names = list(m.inputs)
-        if not names:
-            raise fail("E0008", "--wrt is needed: the expression has no free names", help=["e.g. gradcli grad -e 'x**2' --wrt x --feed x=2"])
-        return names
-    names = m.default_xs()
-    if not names:
-        raise fail("E0008", "--wrt is needed: the model declares no variables", help=["e.g. --wrt x (any tensor name works)"])
-    return names
-
-
-def seed_values(ys, grad_ys, max_elements: int | None = None):
-    """--grad-ys NAME=VALUE, by y name."""
-    from .feeds import parse_value, split_feed
-
-    seeds = {}
-    for text in grad_ys:
-        name, value = split_feed(text)
-        if name not in ys:
-            raise fail("E0009", f"--grad-ys names '{shorten(name)}', which is not one of the ys ({shorten(', '.join(ys), 200)})", help=["give a seed as --grad-ys Y=VALUE for a Y in --of"])
-        seeds[name] = _rectangular(parse_value(value, f"--grad-ys {name}", max_elements), f"--grad-ys {name}")
-    return seeds
-
-
-def _rectangular(value, origin: str):
-    """A seed as an ndarray of numbers; a ragged list ([[1], [1, 2]]) is a usage error."""
-    import numpy as np
-
-    try:
-        array = np.asarray(value)
-    except (ValueError, TypeError):
-        array = None
-    if array is None or array.dtype.kind not in "biuf":
-        raise fail("E0406", f"the value of {origin} is not a rectangular array of numbers", help=["every row needs the same length, e.g. [[1, 2], [3, 4]]"])
-    return array

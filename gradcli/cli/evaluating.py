@@ -3,33 +3,35 @@ from __future__ import annotations
 
 import click
 
+from ..codes import ExitCode
 from ..errors import GradcliError, fail
-from .common import complete_names, default_xs, default_ys, evaluation_options, feed_rows, guarded, load_model, seed_values
+from .common import guarded
+from .inputs import derivatives_asked, feed_rows, load_model
+from .options import derivative_options, feed_options, fetch_option, model_input, run_options
 
-MODEL = click.argument("model", required=False, metavar="MODEL")
 
-
-@click.command("eval")
-@MODEL
-@click.option("-e", "--expr", "expression", metavar="EXPR", help="Evaluate one inline expression instead of a file.")
-@evaluation_options
-@guarded("eval")
-def eval_command(run, model, expression, feeds, feeds_file, fetch, dtype, seed, precision, max_elements, as_json):
+@click.command()
+@model_input(expression="Evaluate one inline expression instead of a file.")
+@feed_options
+@fetch_option
+@run_options
+@guarded
+def eval_command(run):
     """Evaluate MODEL at the feeds and show the fetched values and gradients.
 
     MODEL is a .grad file, or - for stdin.
     """
-    rows, batch = feed_rows(run, feeds, feeds_file)
-    m = load_model(run, model, expression, None if batch else rows)
-    fetch = list(fetch) or None
-    return _each_row(run, rows, batch, lambda row: _eval_once(run, m, row, fetch))
+    o = run.options
+    rows, batch = feed_rows(run, o.feeds, o.feeds_file)
+    m = load_model(run, o.model, o.expression, None if batch else rows)
+    return _each_row(run, rows, batch, lambda row: _eval_once(run, m, row, o.fetch or None))
 
 
 def _each_row(run, rows, batch, once) -> int:
     """Run once per feeds row; a bad row reports its own error and the others still run."""
     if not batch:
         return once(rows[0])
-    worst = 0
+    worst = ExitCode.OK
     for i, row in enumerate(rows):
         run.row = i
         if not run.as_json:
@@ -45,114 +47,65 @@ def _each_row(run, rows, batch, once) -> int:
 
 
 def _eval_once(run, m, feeds, fetch) -> int:
-    from ..render.document import claims_json, diagnostics_json, entries_json
-    from ..render.listing import claim_lines, entry_rows, layout
-    from ..render.outputs import output_lines, outputs_json
+    from ..render.document import eval_json
+    from ..render.listing import eval_lines
 
     result = m.run(feeds, fetch, run.seed)
     run.mark("evaluate")
-    outputs = m.outputs
     if run.as_json:
-        doc = run.base_doc()
-        if getattr(run, "row", None) is not None:
-            doc["row"] = run.row
-        doc.update(entries_json(result.entries))
-        if outputs:
-            doc["outputs"] = outputs_json(outputs)
-        doc["expects"] = claims_json(result.claims)
-        doc["diagnostics"] = diagnostics_json(result.warnings)
-        run.json(doc)
+        run.document(eval_json(result, m.outputs))
     else:
-        # a script that prints shows what it prints; --fetch still shows just those names
-        if outputs and not fetch:
-            lines = output_lines(outputs, run.precision)
-        else:
-            lines = layout(entry_rows(result.entries, run.precision))
-        lines += claim_lines(result.claims, run.precision)
-        if not lines:
-            lines = [("(nothing to show: the model binds no names; add `fetch NAME` or --fetch NAME)", "dim")]
-        run.lines(lines)
+        run.lines(eval_lines(result, run.precision, m.outputs, fetch))
     run.warn(result.warnings)
     run.timings(f"{result.nodes_evaluated} nodes evaluated")
-    return 0
+    return ExitCode.OK
 
 
-@click.command("grad")
-@MODEL
-@click.option("-e", "--expr", "expression", metavar="EXPR", help="Differentiate one inline expression (reported as `expr`).")
-@click.option("--of", "ys", multiple=True, metavar="Y", shell_complete=complete_names, help="A y to differentiate (repeatable: the ys are summed).")
-@click.option("--wrt", "xs", multiple=True, metavar="X", shell_complete=complete_names, help="An x (repeatable). Default: every variable (every free name with -e).")
-@click.option("--grad-ys", "grad_ys", multiple=True, metavar="NAME=VALUE", help="The seed for that y (default ones).")
-@click.option("--stop", multiple=True, metavar="NAME", shell_complete=complete_names, help="A tensor to hold constant (stop_gradients). Repeatable.")
+@click.command()
+@model_input(expression="Differentiate one inline expression (reported as `expr`).")
+@derivative_options
 @click.option("--unconnected", type=click.Choice(["none", "zero"]), default="none", show_default=True, help="What an unconnected x gets.")
 @click.option("--formula", is_flag=True, help="Also print each derivative as a .grad expression.")
-@evaluation_options
-@guarded("grad")
-def grad_command(run, model, expression, ys, xs, grad_ys, stop, unconnected, formula, feeds, feeds_file, fetch, dtype, seed, precision, max_elements, as_json):
+@click.option("--latex", is_flag=True, help="The formula as LaTeX (implies --formula; JSON adds \"latex\").")
+@feed_options
+@run_options
+@guarded
+def grad_command(run, unconnected, formula, latex):
     """tf.gradients from the command line: d(sum of --of)/d(each --wrt) at the feeds.
 
     \b
     gradcli grad samples/linear.grad --of cost --wrt W --wrt b --feed 'X=[[2],[3]]' --feed 'Y=[[3],[2]]'
     gradcli grad -e 'x**2 + x - 1' --wrt x --feed x=2
     """
-    rows, batch = feed_rows(run, feeds, feeds_file)
-    m = load_model(run, model, expression, None if batch else rows)
-    ys = list(ys) or default_ys(m, expression)
-    xs = list(xs) or default_xs(m, expression)
-    seen = set()
-    for x in xs:
-        if x in seen:
-            raise fail("E0007", f"'{x}' is named twice in --wrt", help=["name each x once"])
-        seen.add(x)
-    seeds = seed_values(ys, grad_ys)
-    request = m.gradient_request(ys, xs, seeds, list(stop), unconnected)
+    o = run.options
+    rows, batch = feed_rows(run, o.feeds, o.feeds_file)
+    m = load_model(run, o.model, o.expression, None if batch else rows)
+    ys, xs, seeds = derivatives_asked(run, m)
+    twice = next((x for i, x in enumerate(xs) if x in xs[:i]), None)
+    if twice is not None:
+        raise fail("E0007", f"'{twice}' is named twice in --wrt", help=["name each x once"])
+    request = m.gradient_request(ys, xs, seeds, o.stop, unconnected)
     run.roots += request.results  # -v counts the gradient graph too
-    return _each_row(run, rows, batch, lambda row: _grad_once(run, m, request, row, formula))
+    return _each_row(run, rows, batch, lambda row: _grad_once(run, m, request, row, formula or latex, latex))
 
 
-
-
-
-def _grad_once(run, m, request, feeds, formula) -> int:
-    from ..render.document import diagnostics_json
-    from ..render.listing import Row, derivative_label, layout
-    from ..render.values import format_array, to_json, type_label
+def _grad_once(run, m, request, feeds, formula, latex=False) -> int:
+    from ..render.document import grad_json
+    from ..render.listing import grad_lines
 
     result = m.run_gradients(request, feeds, run.seed)
     run.mark("evaluate")
-    formulas = m.formulas(request) if formula else {}
+    results = m.formula_results(request) if formula else None  # learn.latex.FormulaResult per x
     if run.as_json:
-        doc = run.base_doc()
-        if getattr(run, "row", None) is not None:
-            doc["row"] = run.row
-        doc["of"] = list(request.ys)
-        doc["wrt"] = list(request.xs)
-        doc["values"] = {y: to_json(v) for y, v in result.values.items()}
-        doc["gradients"] = {x: to_json(v) for x, v in result.gradients.items()}
-        doc["shapes"] = {"values": {y: list(v.shape) for y, v in result.values.items()}, "gradients": {x: (list(v.shape) if v is not None else None) for x, v in result.gradients.items()}}
-        doc["dtypes"] = {"values": {y: v.dtype.name for y, v in result.values.items()}, "gradients": {x: (v.dtype.name if v is not None else None) for x, v in result.gradients.items()}}
-        doc["unconnected"] = dict(result.unconnected)
-        if formula:
-            doc["formulas"] = formulas
-        doc["diagnostics"] = diagnostics_json(result.warnings)
-        run.json(doc)
+        doc = grad_json(request, result, {x: r.text for x, r in results.items()} if results is not None else None)
+        if latex:
+            diagnostics = doc.pop("diagnostics")
+            doc["latex"] = {x: r.latex for x, r in results.items()}
+            doc["diagnostics"] = diagnostics
+        run.document(doc)
     else:
-        rows = [Row(y, type_label(v.dtype, v.shape), format_array(v, run.precision)) for y, v in result.values.items()]
-        for x, g in result.gradients.items():
-            label = derivative_label(request.derivative(x))
-            if g is None:
-                rows.append(Row(label, "None", "None", result.unconnected[x], style="none"))
-            else:
-                rows.append(Row(label, type_label(g.dtype, g.shape), format_array(g, run.precision), _formula_note(formula, formulas.get(x))))
-        run.lines(layout(rows))
+        shown = {x: (r.as_latex() if latex else r) for x, r in results.items()} if results is not None else None
+        run.lines(grad_lines(request, result, shown, run.precision))
     run.warn(result.warnings)
     run.timings()
-    return 0
-
-
-def _formula_note(asked: bool, text: str | None) -> str:
-    if not asked:
-        return ""
-    if text is None:  # e.g. through gather: its gradient scatters, which .grad cannot spell
-        return "(no formula: the gradient goes through an op with no .grad spelling)"
-    return f"= {text}"
+    return ExitCode.OK

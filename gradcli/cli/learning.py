@@ -10,10 +10,11 @@ import click
 
 from ..codes import ExitCode
 from ..errors import fail
-from .common import default_xs, default_ys, evaluation_options, feed_rows, guarded, json_option, load_model, seed_values
+from .common import guarded
+from .inputs import derivatives_asked, feed_rows, load_model
+from .options import derivative_options, feed_options, fetch_option, json_option, model_input, run_options
 
-MODEL = click.argument("model", required=False, metavar="MODEL")
-EXPR = click.option("-e", "--expr", "expression", metavar="EXPR", help="Use one inline expression (bound to `expr`) instead of a file.")
+EXPR_HELP = "Use one inline expression (bound to `expr`) instead of a file."
 
 
 def _one_row(run, feeds, feeds_file) -> dict:
@@ -56,9 +57,25 @@ def _tolerance(name: str, value: float) -> float:
     return value
 
 
-@click.command("check")
-@MODEL
-@click.option("-e", "--expr", "expression", metavar="EXPR", help="Check derivatives of one inline expression (with --claim) instead of a file.")
+def _check_model(run, claims, xs):
+    """The model to check: the file, or -e EXPR with its --claim derivatives."""
+    o = run.options
+    if o.expression is None:
+        if claims or xs:
+            raise fail("E0032", f"{'--claim' if claims else '--wrt'} goes with -e EXPR", help=["in a model file, write the claim as an expect line: expect g == 2*x"])
+        return load_model(run, o.model)
+    from ..model import claim_model
+
+    if o.model is not None:
+        raise fail("E0005", "give a MODEL file or -e EXPR, not both")
+    m, _ = claim_model(o.expression, list(claims), list(xs), run.dtype, run.max_elements)
+    run.model_name = f"<expr> {o.expression}"
+    run.mark("parse+build")
+    return m
+
+
+@click.command()
+@model_input(expression="Check derivatives of one inline expression (with --claim) instead of a file.")
 @click.option("--claim", "claims", multiple=True, metavar="[X=]EXPR", help="With -e: the claimed derivative (X=EXPR for each x when there are several). Repeatable.")
 @click.option("--wrt", "xs", multiple=True, metavar="X", help="With -e: the xs of the claims (default: every free name).")
 @click.option("--points", type=click.IntRange(0, 10_000), default=5, show_default=True, help="Sampled points (besides the fed point).")
@@ -67,9 +84,10 @@ def _tolerance(name: str, value: float) -> float:
 @click.option("--rtol", type=float, default=1e-7, show_default=True, help="Relative tolerance of expect claims.")
 @click.option("--atol", type=float, default=1e-9, show_default=True, help="Absolute tolerance of expect claims.")
 @click.option("--no-fd", "no_fd", is_flag=True, help="Skip the finite-difference check of the gradients.")
-@evaluation_options
-@guarded("check")
-def check_command(run, model, expression, claims, xs, points, sample, hold, rtol, atol, no_fd, feeds, feeds_file, fetch, dtype, seed, precision, max_elements, as_json):
+@feed_options
+@run_options
+@guarded
+def check_command(run, claims, xs, points, sample, hold, rtol, atol, no_fd):
     """Check every `expect` at the fed point and at sampled points, and every gradient against finite differences.
 
     Every float input is varied at the sampled points, fed or not (--hold keeps one fixed).
@@ -85,141 +103,106 @@ def check_command(run, model, expression, claims, xs, points, sample, hold, rtol
 
     rtol, atol = _tolerance("rtol", rtol), _tolerance("atol", atol)
     ranges = _sample_ranges(sample)
-    row = _one_row(run, feeds, feeds_file)
-    if expression is not None:
-        from ..model import claim_model
-
-        if model is not None:
-            raise fail("E0005", "give a MODEL file or -e EXPR, not both")
-        m, _ = claim_model(expression, list(claims), list(xs), run.dtype, run.max_elements)
-        run.model_name = f"<expr> {expression}"
-        run.mark("parse+build")
-    else:
-        if claims or xs:
-            raise fail("E0032", f"{'--claim' if claims else '--wrt'} goes with -e EXPR", help=["in a model file, write the claim as an expect line: expect g == 2*x"])
-        m = load_model(run, model)
-    report = m.check(feeds=row, points=points, sample=ranges, rtol=rtol, atol=atol, fd=not no_fd, seed=seed, hold=list(hold))
+    row = _one_row(run, run.options.feeds, run.options.feeds_file)
+    m = _check_model(run, claims, xs)
+    report = m.check(feeds=row, points=points, sample=ranges, rtol=rtol, atol=atol, fd=not no_fd, seed=run.seed, hold=list(hold))
     run.mark("check")
     if run.as_json:
-        doc = run.base_doc()
-        doc.update(report_json(report))
-        doc["diagnostics"] = diagnostics_json(report.warnings)
-        run.json(doc)
+        run.document({**report_json(report), "diagnostics": diagnostics_json(report.warnings)})
     else:
-        run.lines(report_lines(report, precision, run.model_name, ranges))
+        run.lines(report_lines(report, run.precision, run.model_name, ranges))
     run.warn(report.warnings)
     run.timings()
     return ExitCode.OK if report.ok else ExitCode.CHECK_FAILED
 
 
-
-@click.command("explain")
-@MODEL
-@EXPR
-@click.option("--of", "ys", multiple=True, metavar="Y", help="A y (repeatable: the ys are summed). Default: the last tensor bound.")
-@click.option("--wrt", "xs", multiple=True, metavar="X", help="An x (repeatable). Default: every variable (every free name with -e).")
-@click.option("--grad-ys", "grad_ys", multiple=True, metavar="NAME=VALUE", help="The seed for that y (default ones).")
-@click.option("--stop", multiple=True, metavar="NAME", help="A tensor to hold constant (stop_gradients). Repeatable.")
-@evaluation_options
-@guarded("explain")
-def explain_command(run, model, expression, ys, xs, grad_ys, stop, feeds, feeds_file, fetch, dtype, seed, precision, max_elements, as_json):
+@click.command()
+@model_input(expression=EXPR_HELP)
+@derivative_options
+@feed_options
+@run_options
+@guarded
+def explain_command(run):
     """Show the forward pass and tf.gradients' reverse accumulation, step by step, with the numbers.
 
     \b
     gradcli explain -e 'x**2 + x - 1' --wrt x --feed x=2
     gradcli explain samples/linear.grad --of cost --wrt W --feed 'X=[[2],[3]]' --feed 'Y=[[3],[2]]'
     """
-    from ..render.explanation import explain_json, explain_lines
     from ..learn.explain import explain_model
+    from ..render.explanation import explain_json, explain_lines
 
-    row = _one_row(run, feeds, feeds_file)
-    m = load_model(run, model, expression, [row])
-    ys = list(ys) or default_ys(m, expression)
-    xs = list(xs) or default_xs(m, expression)
-    ex = explain_model(m, ys, xs, row, seed, seed_values(ys, grad_ys), list(stop))
+    o = run.options
+    row = _one_row(run, o.feeds, o.feeds_file)
+    m = load_model(run, o.model, o.expression, [row])
+    ys, xs, seeds = derivatives_asked(run, m)
+    ex = explain_model(m, ys, xs, row, run.seed, seeds, o.stop)
     run.mark("explain")
     if run.as_json:
-        doc = run.base_doc()
-        doc.update(explain_json(ex))
-        doc["diagnostics"] = []
-        run.json(doc)
+        run.document({**explain_json(ex), "diagnostics": []})
     else:
-        run.lines(explain_lines(ex, precision))
+        run.lines(explain_lines(ex, run.precision))
     run.warn(m.warnings)
     run.timings()
-    return 0
+    return ExitCode.OK
 
 
-@click.command("graph")
-@MODEL
-@EXPR
+@click.command()
+@model_input(expression=EXPR_HELP)
 @click.option("--of", "names", multiple=True, metavar="NAME", help="Draw the graph below these names (default: the fetched names).")
 @click.option("--format", "fmt", type=click.Choice(["tree", "dot", "mermaid"]), default="tree", show_default=True, help="Indented tree, Graphviz DOT, or Mermaid.")
-@evaluation_options
-@guarded("graph")
-def graph_command(run, model, expression, names, fmt, feeds, feeds_file, fetch, dtype, seed, precision, max_elements, as_json):
+@feed_options
+@fetch_option
+@run_options
+@guarded
+def graph_command(run, names, fmt):
     """Show the computation graph of the fetched names (or --of), with values and adjoints when fed.
 
     \b
     gradcli graph samples/linear.grad --feed 'X=[[2],[3]]' --feed 'Y=[[3],[2]]'
     gradcli graph -e 'x*sin(x)' --format dot | dot -Tsvg > graph.svg
     """
-    from ..learn.explain import graph_data
+    from ..learn.explain import default_loss, graph_data
     from ..render import graphs
 
-    row = _one_row(run, feeds, feeds_file)
-    m = load_model(run, model, expression, [row])
-    wanted = list(names) or m.fetch_names(list(fetch) or None)
-    data = graphs.shown(graph_data(m, wanted, row, seed), precision)
+    o = run.options
+    row = _one_row(run, o.feeds, o.feeds_file)
+    m = load_model(run, o.model, o.expression, [row])
+    loss = default_loss(m) if not names and not o.fetch else None
+    wanted = list(names) or ([loss] if loss else m.fetch_names(o.fetch or None))  # the loss: adjoints that mean something
+    data = graphs.shown(graph_data(m, wanted, row, run.seed), run.precision)
     run.mark("graph")
+    drawn = {"tree": graphs.tree, "dot": graphs.dot, "mermaid": graphs.mermaid}[fmt](data)  # a tree is lines
     if run.as_json:
-        doc = run.base_doc()
-        doc["format"] = fmt
-        doc.update(graphs.graph_json(data))
-        doc["text"] = {"tree": "\n".join(graphs.tree(data)), "dot": graphs.dot(data), "mermaid": graphs.mermaid(data)}[fmt]
-        doc["diagnostics"] = []
-        run.json(doc)
+        run.document({"format": fmt, **graphs.graph_json(data), "text": "\n".join(drawn) if fmt == "tree" else drawn, "diagnostics": []})
     elif fmt == "tree":
-        run.lines([(line, "") for line in graphs.tree(data)] or [("(nothing to draw)", "dim")])
+        run.lines([(line, "") for line in drawn] or [("(nothing to draw)", "dim")])
     else:
-        click.echo(graphs.dot(data) if fmt == "dot" else graphs.mermaid(data))
+        click.echo(drawn)
     run.warn(m.warnings)
     run.timings()
-    return 0
+    return ExitCode.OK
 
 
-@click.command("ops")
+@click.command()
 @click.argument("names", nargs=-1, metavar="[OP]...")
 @click.option("--markdown", is_flag=True, help="The Markdown op table of docs/ops.md.")
 @json_option
-@guarded("ops")
-def ops_command(run, names, markdown, as_json):
+@guarded
+def ops_command(run, names, markdown):
     """List every op with its signature, its derivative rule in one line, and whether it is differentiable.
 
     \b
     gradcli ops
     gradcli ops sin matmul
     """
-    from ..render.ops_table import op_rows, markdown_table
+    from ..render.ops_table import markdown_table, op_lines, op_rows
 
     rows = op_rows(names)
-    if as_json:
-        doc = run.base_doc()
-        doc.update({"ops": rows, "diagnostics": []})
-        run.json(doc)
+    if run.as_json:
+        run.document({"ops": rows, "diagnostics": []})
     elif markdown:
         click.echo(markdown_table(rows), nl=False)
     else:
-        # one column for the common signatures; a longer one puts its doc on the next line
-        width = min(max(len(r["signature"]) for r in rows), 40) + 2
-        lines = []
-        for r in rows:
-            aliases = f"  (also {', '.join(r['aliases'])})" if r["aliases"] else ""
-            if len(r["signature"]) + 2 > width:
-                lines.append((r["signature"], "head"))
-                lines.append((f"{'':<{width}}{r['doc']}{aliases}", ""))
-            else:
-                lines.append((f"{r['signature']:<{width}}{r['doc']}{aliases}", "head"))
-            lines.append((f"{'':<4}{r['gradient']}", "dim" if r["differentiable"] else "none"))
-        run.lines(lines)
-    return 0
+        run.lines(op_lines(rows))
+    return ExitCode.OK

@@ -98,8 +98,11 @@ def gradients(ys, xs, grad_ys=None, stop_gradients=None, unconnected_gradients="
     (or zeros with unconnected_gradients="zero"), exactly as tf.gradients.
 
     recorded: a GradientTape's view (engine/tape.py): only these nodes are
-    differentiated through; every other node is a constant to the walk."""
-    if recorded is not None and not isinstance(recorded, frozenset):
+    differentiated through; every other node is a constant to the walk. Any
+    container answering `node in recorded` will do (a set, or an object that
+    decides by node id); a set is frozen, so that nodes the walk makes while
+    the tape is recording do not join it."""
+    if isinstance(recorded, (set, list, tuple)):
         recorded = frozenset(recorded)
     with gc_paused():
         return _gradients(ys, xs, grad_ys, stop_gradients, unconnected_gradients, span, trace, recorded)
@@ -127,7 +130,7 @@ def _gradients(ys, xs, grad_ys, stop_gradients, unconnected_gradients, span, tra
             continue
         if node.op.grad == NO_GRADIENT:
             raise _no_rule(node, span)
-        sent = node.op.grad(g, node)
+        sent = _checked(node, node.op.grad(g, node))
         step = Step(node, g, parts) if trace is not None else None
         for inp, gi in zip(node.inputs, sent):
             if gi is not None and inp in relevant:
@@ -137,6 +140,23 @@ def _gradients(ys, xs, grad_ys, stop_gradients, unconnected_gradients, span, tra
         if step is not None:
             trace.append(step)
     return [_result(x, totals.get(x), ys, stop, unconnected_gradients, recorded) for x in xs]
+
+
+class GradientRuleError(RuntimeError):
+    """A gradient rule broke its contract (a bug in gradcli, reported as an internal error)."""
+
+
+def _checked(node: Node, sent) -> list:
+    """What a rule returned, verified as TensorFlow's _GradientsHelper does: one gradient
+    (or None) per input, each of its input's static shape (unknown dimensions fit)."""
+    sent = list(sent) if isinstance(sent, (list, tuple)) else None
+    if sent is None or len(sent) != len(node.inputs):
+        got = "not a list" if sent is None else f"{len(sent)} gradient{'s' * (len(sent) != 1)}"
+        raise GradientRuleError(f"the gradient rule of {node.op.name} returned {got} for {len(node.inputs)} input{'s' * (len(node.inputs) != 1)}")
+    for i, (inp, gi) in enumerate(zip(node.inputs, sent)):
+        if gi is not None and not _compatible(gi.shape, inp.shape):
+            raise GradientRuleError(f"the gradient rule of {node.op.name} returned shape {shape_str(gi.shape)} for input {i}, of shape {shape_str(inp.shape)}")
+    return sent
 
 
 def _result(x: Node, g: Node | None, ys, stop, unconnected, recorded=None):
@@ -318,18 +338,23 @@ def _depends_on(ys, x: Node) -> set[Node]:
 
 # ----- hessians and jacobian -----
 
+UNROLL_AT_MOST = 32  # a jacobian with more rows than this is one gradient graph run per row
+
+
 def jacobian(y: Node, x: Node, span: Span | None = None, recorded=None) -> Node:
     """dy/dx of shape y.shape + x.shape; zeros where y does not depend on x.
 
-    With static sizes, one gradient graph per element of y (so the result can
-    be differentiated again); with a size known only from the feeds, one
-    gradient graph run once per element at evaluation (jacobian_rows)."""
+    A small y (static size, at most UNROLL_AT_MOST elements): one gradient graph
+    per element, stacked. A larger y, or a size known only from the feeds: one
+    gradient graph, run once per element at evaluation by NumPy (jacobian_rows),
+    which is replayed as graph nodes if it is differentiated again."""
     _check_jacobian_args(y, x, span, "jacobian")
     graph = y.graph
     n = static_size(y.shape)
-    if n is None or static_size(x.shape) is None:
+    if n is not None and static_size(x.shape) is not None:
+        _check_jacobian_size(y, n * static_size(x.shape), span, f"jacobian of {y.describe()} ({n:,} elements) with respect to {x.describe()} ({static_size(x.shape):,})")
+    if n is None or static_size(x.shape) is None or n > UNROLL_AT_MOST:
         return _jacobian_rows(y, x, span, recorded, batch=False)
-    _check_jacobian_size(y, n * static_size(x.shape), span, f"jacobian of {y.describe()} ({n:,} elements) with respect to {x.describe()} ({static_size(x.shape):,})")
     if not is_float(y.dtype) or n == 0:
         return graph.constant(np.zeros(tuple(y.shape) + tuple(x.shape), x.dtype))
     rows = []
@@ -357,10 +382,10 @@ def batch_jacobian(y: Node, x: Node, span: Span | None = None, recorded=None) ->
     graph = y.graph
     inner_y, inner_x = tuple(y.shape[1:]), tuple(x.shape[1:])
     t, batch = static_size(inner_y), y.shape[0] if y.shape[0] is not None else x.shape[0]
-    if t is None or static_size(inner_x) is None:
-        return _jacobian_rows(y, x, span, recorded, batch=True)
-    if batch is not None:
+    if batch is not None and t is not None and static_size(inner_x) is not None:
         _check_jacobian_size(y, batch * t * static_size(inner_x), span, f"batch_jacobian of {y.describe()} with respect to {x.describe()}")
+    if t is None or static_size(inner_x) is None or t > UNROLL_AT_MOST:
+        return _jacobian_rows(y, x, span, recorded, batch=True)
     if not is_float(y.dtype) or t == 0 or batch == 0:
         if batch is not None:
             return graph.constant(np.zeros((batch,) + inner_y + inner_x, x.dtype))

@@ -159,10 +159,10 @@ class Graph:
             first = 0 if op.promote is True else op.promote
             if inputs[first:]:
                 inputs = inputs[:first] + promote(inputs[first:], span)
-        if op.needs_float:
+        if op.needs_float and inputs and (inputs[0].weak or len(inputs) > 1) and any(x.weak and x.dtype.kind in "iub" for x in inputs):
             # a weak integer meeting a float op is a float before the forward runs: softplus(2) is 2.127
             inputs = tuple(cast_weak(x, np.float64, weak=True) if x.weak and x.dtype.kind in "iub" else x for x in inputs)
-        if op.name in _EXACT and inputs and all(x.weak and x.op is registry.CONSTANT and x.dtype.kind in "iu" for x in inputs):
+        if inputs and inputs[0].weak and op.name in _EXACT and all(x.weak and x.op is registry.CONSTANT and x.dtype.kind in "iu" for x in inputs):
             return self._exact_integers(op, inputs, span)
         shape, dtype = op.infer(inputs, attrs, span)
         # literal-only arithmetic stays weak; a comparison's bool never is; a dtype
@@ -222,6 +222,8 @@ class Graph:
         if isinstance(op, str):
             op = registry.NAMES[op]
         if op.lister is not None:
+            if op.bool_attrs:
+                _check_bool_attrs(op, attrs or {}, span)
             inputs = tuple(self.lift(x, inputs) for x in inputs)
             return op.lister(self, inputs, dict(attrs or {}), span)
         return self.apply(op, inputs, attrs, span)

@@ -19,7 +19,7 @@ from ..source import Label, Span
 from .dtypes import is_float
 from .gradients import UNCONNECTED_CHOICES, Unconnected, batch_jacobian, connected, gradients, jacobian, zeros_like_static
 from .graph import Graph, Node
-from .registry import LEAVES, VARIABLE
+from .registry import LEAVES, PLACEHOLDER, VARIABLE
 
 
 class Tape:
@@ -197,7 +197,7 @@ class Tape:
             if not self.watch_accessed_variables:
                 return f"{name} is a variable this tape does not watch (watch_accessed_variables=False): call tape.watch({name})"
             return f"{name} is a variable this tape never read: it is watched once read inside the tape's block, or call tape.watch({name})"
-        if x.op in LEAVES:
+        if x.op in LEAVES or _constant_expression(x):
             return f"{name} is a constant this tape does not watch: call tape.watch({name})"
         if x in self._paused_nodes:
             return f"{name} was computed inside tape.stop_recording(), so the tape did not record it"
@@ -218,6 +218,22 @@ def paused(graph: Graph):
     finally:
         for tape in tapes:
             tape._paused -= 1
+
+
+def _constant_expression(x: Node) -> bool:
+    """Whether x is computed from constants alone (tf.constant(2.0) cast to float32, a
+    random tensor, a NumPy array turned tensor): no variable or placeholder among its
+    ancestors, so eager TensorFlow would hold it as a plain constant."""
+    seen, stack = set(), [x]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        if node.op is VARIABLE or node.op is PLACEHOLDER:
+            return False
+        stack.extend(node.inputs)
+    return True
 
 
 def active_tapes(graph: Graph) -> list[Tape]:

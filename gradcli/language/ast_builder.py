@@ -265,6 +265,9 @@ class _AstBuilder:
         text = token.value
         if "." in text or "e" in text or "E" in text:
             return ast.Number(float(text), text, _token_span(token))
+        if len(text) > 4000:  # Python refuses int() of over 4300 digits; no such literal fits 64 bits anyway
+            raise ParseError(Diagnostic("E0317", f"an integer literal of {len(text):,} digits does not fit in 64 bits", _token_span(token),
+                                        help=["write it as a float (with a decimal point) if you mean a large number"]))
         return ast.Number(int(text), text, _token_span(token))
 
     def string(self, children):

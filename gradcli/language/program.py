@@ -36,6 +36,25 @@ class Derivative:
     wrt: str
     kind: str = "gradient"  # or "hessian", "jacobian"
 
+    @property
+    def label(self) -> str:
+        """∂cost/∂W, ∂(x*x)/∂x, ∂(a + b)/∂a, ∂²y/∂x² for a Hessian: the one spelling of a
+        derivative that listings, reports and explanations show."""
+        of = " + ".join(self.of) if self.of else "0"
+        if len(self.of) > 1 or not _atomic(of):
+            of = f"({of})"
+        wrt = self.wrt if _atomic(self.wrt) else f"({self.wrt})"
+        if self.kind == "hessian":
+            return f"∂²{of}/∂{wrt}²"
+        if self.kind == "jacobian":
+            return f"∂{of}/∂{wrt} (jacobian)"
+        return f"∂{of}/∂{wrt}"
+
+
+def _atomic(text: str) -> bool:
+    """A name (W, tf.x) or an indexed name (g[0]): shown without parentheses."""
+    return text.replace("_", "a").replace(".", "a").isalnum() or (text.endswith("]") and "[" in text and " " not in text)
+
 
 @dataclass(eq=False)
 class Claim:

@@ -376,14 +376,7 @@ def gradient_name(resolved, result) -> str | None:
 
 
 def _label(derivative) -> str:
-    if derivative is None:
-        return "∂?/∂?"
-    of = " + ".join(derivative.of)
-    of = of if len(derivative.of) == 1 and of.replace("_", "a").isalnum() else f"({of})"
-    wrt = derivative.wrt if derivative.wrt.replace("_", "a").isalnum() else f"({derivative.wrt})"
-    if getattr(derivative, "kind", "gradient") == "hessian":
-        return f"∂²{of}/∂{wrt}²"
-    return f"∂{of}/∂{wrt}"
+    return derivative.label if derivative is not None else "∂?/∂?"
 
 
 def _random_ancestor(nodes) -> bool:

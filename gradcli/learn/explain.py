@@ -33,6 +33,8 @@ class Sent:
     value: np.ndarray | None  # None: nothing sent (an integer input, or off every path to an x)
     local: np.ndarray | None  # sent / adjoint, when both are scalars
     why_not: str = ""
+    summed_axes: tuple | None = None  # the broadcast-sum step: axes of the adjoint summed to fit this input
+    summed_from: tuple | None = None  # the shape that was summed (the adjoint's)
 
 
 @dataclass
@@ -104,7 +106,11 @@ def explain_model(model, ys, xs, feeds=None, seed: int = 0, grad_ys=None, stop=(
                 why = "an integer tensor: nothing flows back" if not is_float(inp.dtype) else ("a constant" if inp.op is CONSTANT else "not on a path to any x")
                 step.sent.append(Sent(inp, name(inp), None, None, why))
             else:
-                step.sent.append(Sent(inp, name(inp), values[g], _local(values[g], adjoint)))
+                sent = Sent(inp, name(inp), values[g], _local(values[g], adjoint))
+                sent.summed_axes = summed_axes(np.shape(adjoint), np.shape(values[g]))
+                if sent.summed_axes is not None:
+                    sent.summed_from = tuple(np.shape(adjoint))
+                step.sent.append(sent)
         backward.append(step)
 
     grads = []
@@ -120,6 +126,30 @@ def explain_model(model, ys, xs, feeds=None, seed: int = 0, grad_ys=None, stop=(
         grads.append(Gradient(x, model.present(r, values[r]), None, parts, sources))
     seed_values = [values[s.adjoint] for s in steps if s.node in y_nodes][:len(y_nodes)]
     return Explanation(list(ys), list(xs), forward, backward, grads, seed_values)
+
+
+def summed_axes(source: tuple, target: tuple) -> tuple | None:
+    """The axes of `source` a broadcast sum adds up to reach `target` ([2, 1] -> []: (0, 1)); None if none."""
+    source, target = tuple(source), tuple(target)
+    if source == target or len(target) > len(source):
+        return None
+    lead = len(source) - len(target)
+    axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(target) if d == 1 and source[lead + i] != 1)
+    if not axes or any(d not in (1, source[lead + i]) for i, d in enumerate(target)):
+        return None
+    return axes
+
+
+def default_loss(model) -> str | None:
+    """The model's loss: the y of its first gradients() call, by the name it is bound to."""
+    for call in model.resolved.gradient_calls:
+        if getattr(call, "kind", "gradient") != "gradient" or len(call.ys) != 1:
+            continue
+        (y,) = call.ys
+        for name, value in model.resolved.bindings.items():
+            if value is y:
+                return name
+    return None
 
 
 def _names(model) -> dict:
@@ -182,6 +212,7 @@ class GraphNode:
 class GraphData:
     roots: list  # (label, id)
     nodes: dict  # id -> GraphNode, in creation order
+    adjoints_of: list = field(default_factory=list)  # the names whose sum the adjoints are the derivative of
 
 
 def graph_data(model, names, feeds=None, seed: int = 0, evaluate_values: bool = True) -> GraphData:
@@ -219,15 +250,12 @@ def graph_data(model, names, feeds=None, seed: int = 0, evaluate_values: bool = 
             steps: list = []
             xs = [n for n in order if is_float(n.dtype)]
             try:
-                gradients(float_roots, xs, trace=steps)
-                adj_values = evaluate([s.adjoint for s in steps], fed, seed, model.max_elements)
+                # one gradient graph: the trace gives every node's adjoint, the results every leaf's total
+                results = gradients(float_roots, xs, trace=steps)
+                leaves = [(n, r) for n, r in zip(xs, results) if n.op in LEAVES and isinstance(r, Node)]
+                adj_values = evaluate([s.adjoint for s in steps] + [r for _, r in leaves], fed, seed, model.max_elements)
                 adjoints = {s.node: adj_values[s.adjoint] for s in steps}
-                # leaves get their totals from what was sent to them
-                results = gradients(float_roots, [n for n in order if n.op in LEAVES and is_float(n.dtype)])
-                leaf_nodes = [n for n in order if n.op in LEAVES and is_float(n.dtype)]
-                present = [(n, r) for n, r in zip(leaf_nodes, results) if isinstance(r, Node)]
-                leaf_values = evaluate([r for _, r in present], fed, seed, model.max_elements)
-                adjoints.update({n: leaf_values[r] for n, r in present})
+                adjoints.update({n: adj_values[r] for n, r in leaves})
             except GradcliError:
                 adjoints = {}
     # local numbers in creation order: stable output whatever else the process built
@@ -247,4 +275,5 @@ def graph_data(model, names, feeds=None, seed: int = 0, evaluate_values: bool = 
             f"{dtype_name(node.dtype)}{shape_str(node.shape) if node.shape else ''}",
             bound.get(node),
         )
-    return GraphData([(label, number[n]) for label, n in roots], nodes)
+    of = [label for label, n in roots if is_float(n.dtype)] if adjoints else []
+    return GraphData([(label, number[n]) for label, n in roots], nodes, of)

@@ -64,6 +64,44 @@ def claims_json(claims) -> list:
     return out
 
 
+def eval_json(result, outputs=()) -> dict:
+    """`gradcli eval`'s fields: the values with their shapes, dtypes and derivatives, what
+    a script printed (when it printed), the expect claims and the warnings."""
+    doc = entries_json(result.entries)
+    if outputs:
+        from .outputs import outputs_json
+
+        doc["outputs"] = outputs_json(outputs)
+    return {**doc, "expects": claims_json(result.claims), "diagnostics": diagnostics_json(result.warnings)}
+
+
+def grad_json(request, result, formulas: dict | None = None) -> dict:
+    """`gradcli grad`'s fields: each y's value, each x's gradient (null when unconnected,
+    with the reason), their shapes and dtypes; the formulas when asked for."""
+    values, gradients = result.values, result.gradients
+    doc = {
+        "of": list(request.ys),
+        "wrt": list(request.xs),
+        "values": {y: to_json(v) for y, v in values.items()},
+        "gradients": {x: to_json(g) for x, g in gradients.items()},
+        "shapes": {"values": {y: list(v.shape) for y, v in values.items()}, "gradients": {x: _shape(g) for x, g in gradients.items()}},
+        "dtypes": {"values": {y: v.dtype.name for y, v in values.items()}, "gradients": {x: _dtype(g) for x, g in gradients.items()}},
+        "unconnected": dict(result.unconnected),
+    }
+    if formulas is not None:
+        doc["formulas"] = formulas
+    doc["diagnostics"] = diagnostics_json(result.warnings)
+    return doc
+
+
+def _shape(value):
+    return list(value.shape) if value is not None else None
+
+
+def _dtype(value):
+    return value.dtype.name if value is not None else None
+
+
 def diagnostics_json(diagnostics) -> list:
     from .diagnostics import diagnostic_to_json
 

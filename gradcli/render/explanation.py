@@ -5,6 +5,7 @@ import numpy as np
 
 from ..engine.dtypes import dtype_name
 from ..engine.registry import PLACEHOLDER, VARIABLE
+from ..language.program import Derivative
 from ..learn.explain import Explanation
 from .values import format_array, format_number, to_json, type_label
 
@@ -21,8 +22,7 @@ def summary(value, precision: int = 6) -> str:
     return type_label(a.dtype, a.shape)
 
 def _d(of: str, wrt: str) -> str:
-    wrap = lambda t: t if t.replace("_", "a").replace(".", "a").isalnum() else f"({t})"  # noqa: E731
-    return f"∂{wrap(of)}/∂{wrap(wrt)}"
+    return Derivative([of], wrt).label
 
 def explain_lines(ex: Explanation, precision: int = 6) -> list[tuple[str, str]]:
     of = " + ".join(ex.ys)
@@ -55,6 +55,10 @@ def explain_lines(ex: Explanation, precision: int = 6) -> list[tuple[str, str]]:
                 lines.append((f"    sends    {_d(of, s.to_name)} += {adj} × {summary(s.local, precision)} = {summary(s.value, precision)}", ""))
             else:
                 lines.append((f"    sends    {_d(of, s.to_name)} += {summary(s.value, precision)}", ""))
+            if s.value is not None and s.summed_axes is not None:
+                shape = "[" + ", ".join(map(str, s.summed_from)) + "]"
+                target = "[" + ", ".join(map(str, np.shape(s.value))) + "]"
+                lines.append((f"             (broadcast sum: {s.to_name} was broadcast from {target} to {shape}, so its share is summed over axes {list(s.summed_axes)})", "dim"))
     lines += [("", ""), ("gradients", "head")]
     for g in ex.gradients:
         if g.value is None:
@@ -87,7 +91,7 @@ def explain_json(ex: Explanation) -> dict:
         "backward": [{
             "id": b.node.id, "name": b.name, "op": b.node.op.name, "rule": b.rule, "adjoint": to_json(b.adjoint),
             "parts": [{"from": src, "value": to_json(v)} for src, v in zip(b.part_sources, b.parts)],
-            "sent": [{"to": s.to_name, "to_id": s.to.id, "value": to_json(s.value), "local": to_json(s.local), **({"why_not": s.why_not} if s.value is None else {})} for s in b.sent],
+            "sent": [{"to": s.to_name, "to_id": s.to.id, "value": to_json(s.value), "local": to_json(s.local), **({"why_not": s.why_not} if s.value is None else {}), **({"summed_axes": list(s.summed_axes)} if s.summed_axes is not None else {})} for s in b.sent],
         } for b in ex.backward],
         "gradients": {g.x: {"value": to_json(g.value), **({"unconnected": True, "reason": g.reason} if g.value is None else {}), "paths": [{"from": src, "value": to_json(v)} for src, v in zip(g.part_sources, g.parts)]} for g in ex.gradients},
     }

@@ -41,6 +41,9 @@ _MAX_INDENT = 4 * 24  # columns of tree drawing before a branch restarts at the 
 def tree(data) -> list[str]:
     """Each root with its inputs below it; a node shown before is referenced, not repeated."""
     lines, shown = [], set()
+    if data.adjoints_of and any(n.adjoint is not None for n in data.nodes.values()):
+        of = " + ".join(data.adjoints_of)
+        lines.append(f"(each adjoint is {adjoints_label(data.adjoints_of)}node: the derivative of {of} with respect to that node)")
     for root_label, root_id in data.roots:
         stack = [(root_id, "", "", True)]
         while stack:
@@ -111,9 +114,16 @@ def mermaid(data) -> str:
     return "\n".join(out)
 
 
+def adjoints_label(of) -> str:
+    """∂cost/∂, or ∂(a + b)/∂ for several roots."""
+    text = " + ".join(of)
+    return f"∂{text if len(of) == 1 else '(' + text + ')'}/∂"
+
+
 def graph_json(data) -> dict:
     return {
         "roots": [{"name": label, "id": i} for label, i in data.roots],
+        "adjoints_of": list(data.adjoints_of) if any(n.adjoint is not None for n in data.nodes.values()) else [],
         "nodes": [{"id": n.id, "label": n.label, "name": n.name, "op": n.op, "type": n.shape, "inputs": list(n.inputs), "value": n.value, "adjoint": n.adjoint} for n in data.nodes.values()],
         "edges": [[i, n.id] for n in data.nodes.values() for i in n.inputs],
     }

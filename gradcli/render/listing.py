@@ -24,22 +24,8 @@ class Row:
 
 
 def derivative_label(derivative) -> str:
-    """∂cost/∂W, ∂(x*x)/∂x, ∂²y/∂x² for a Hessian."""
-    if derivative is None:
-        return ""
-    of = " + ".join(derivative.of) if derivative.of else "0"
-    if len(derivative.of) > 1 or not _atomic(of):
-        of = f"({of})"
-    wrt = derivative.wrt if _atomic(derivative.wrt) else f"({derivative.wrt})"
-    if derivative.kind == "hessian":
-        return f"∂²{of}/∂{wrt}²"
-    if derivative.kind == "jacobian":
-        return f"∂{of}/∂{wrt} (jacobian)"
-    return f"∂{of}/∂{wrt}"
-
-
-def _atomic(text: str) -> bool:
-    return text.replace("_", "a").replace(".", "a").isalnum() or (text.endswith("]") and "[" in text and " " not in text)
+    """∂cost/∂W (Derivative.label), or nothing for a value that is no derivative."""
+    return derivative.label if derivative is not None else ""
 
 
 def entry_rows(entries, precision: int) -> list[Row]:
@@ -84,6 +70,43 @@ def layout(rows: list[Row]) -> list[tuple]:
         lines.append((text.rstrip(), r.style, spans))
         lines.extend((indent + more, r.style) for more in rest)
     return lines
+
+
+def eval_lines(result, precision: int, outputs=(), fetch=None) -> list[tuple]:
+    """`gradcli eval`'s listing: the values (or, for a script that prints and no --fetch,
+    what it prints), then the expect claims."""
+    if outputs and not fetch:
+        from .outputs import output_lines
+
+        lines = output_lines(outputs, precision)
+    else:
+        lines = layout(entry_rows(result.entries, precision))
+    lines += claim_lines(result.claims, precision)
+    return lines or [("(nothing to show: the model binds no names; add `fetch NAME` or --fetch NAME)", "dim")]
+
+
+def grad_lines(request, result, formulas: dict | None, precision: int) -> list[tuple]:
+    """`gradcli grad`'s listing: each y's value, then each x's gradient with its label
+    (and its formula when asked for), or None with the reason."""
+    rows = [Row(y, type_label(v.dtype, v.shape), format_array(v, precision)) for y, v in result.values.items()]
+    for x, g in result.gradients.items():
+        label = derivative_label(request.derivative(x))
+        if g is None:
+            rows.append(Row(label, "None", "None", result.unconnected[x], style="none"))
+        else:
+            rows.append(Row(label, type_label(g.dtype, g.shape), format_array(g, precision), _formula_note(formulas, x)))
+    return layout(rows)
+
+
+def _formula_note(formulas: dict | None, x: str) -> str:
+    if formulas is None:
+        return ""
+    text = formulas.get(x)
+    if text is not None and not isinstance(text, str):  # a learn.latex.FormulaResult: the text, or why there is none
+        return f"= {text.text}" if text.text is not None else f"(no formula: {text.reason})"
+    if text is None:  # e.g. through gather: its gradient scatters, which .grad cannot spell
+        return "(no formula: the gradient goes through an op with no .grad spelling)"
+    return f"= {text}"
 
 
 def claim_lines(claims, precision: int) -> list[tuple[str, str]]:

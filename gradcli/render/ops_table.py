@@ -94,6 +94,22 @@ def _row(op) -> dict:
     }
 
 
+def op_lines(rows) -> list[tuple[str, str]]:
+    """`gradcli ops`'s listing: signature and doc on one line (a long signature puts its
+    doc on the next), then the derivative rule, indented."""
+    width = min(max(len(r["signature"]) for r in rows), 40) + 2
+    lines = []
+    for r in rows:
+        aliases = f"  (also {', '.join(r['aliases'])})" if r["aliases"] else ""
+        if len(r["signature"]) + 2 > width:
+            lines.append((r["signature"], "head"))
+            lines.append((f"{'':<{width}}{r['doc']}{aliases}", ""))
+        else:
+            lines.append((f"{r['signature']:<{width}}{r['doc']}{aliases}", "head"))
+        lines.append((f"{'':<4}{r['gradient']}", "dim" if r["differentiable"] else "none"))
+    return lines
+
+
 def markdown_table(rows=None) -> str:
     rows = op_rows() if rows is None else rows
     esc = lambda t: t.replace("|", "\\|")  # noqa: E731

@@ -281,3 +281,66 @@ def test_deeply_nested_feeds_file(tmp_path):
 def test_huge_numbers_in_feeds():
     for value in ("1e999", "-1e999", "1" * 400, "[" + ",".join(["1"] * 100_000) + "]"):
         assert_well_behaved(run(["eval", "-e", "x", "--feed", f"x={value}", "--json"]))
+
+
+# ---------------------------------------------------------------- every command, every option
+
+# Every option of every command, read from Click (tests/fuzz_options.py).
+from fuzz_options import COMMAND_PARAMS, option_values  # noqa: E402
+
+
+@st.composite
+def command_lines(draw):
+    command = draw(st.sampled_from(sorted(COMMAND_PARAMS)))
+    args = draw(st.sampled_from([[], [], ["-q"], ["-v"], ["--color", "always"], ["--debug"]])) + [command]
+    seed, stdin = None, None
+    if command != "ops":
+        seed = draw(seed_models)
+        if draw(st.integers(0, 3)):
+            args += ["model.grad", *feed_args(seed["feeds"])]
+        else:
+            args.append(draw(st.sampled_from(["-", "missing.grad", "/dev/zero", "model.grad"])))
+            stdin = seed["model"]
+    for param in COMMAND_PARAMS[command]:
+        if param.name == "expression" and "model.grad" in args and draw(st.integers(0, 5)):
+            continue  # -e with a model file is its own error: not every time
+        args += draw(option_values(param))
+    return args, seed, stdin
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture], database=None)
+@given(case=command_lines(), as_json=st.booleans())
+def test_every_command_and_option(tmp_path_factory, case, as_json):
+    """Any command line built from every command's own options: no traceback, a documented
+    exit status, and with --json strict JSON: one document (one a row for a batch)."""
+    import os
+
+    args, seed, stdin = case
+    folder = tmp_path_factory.mktemp("cmd")
+    if seed is not None:
+        (folder / "model.grad").write_text(seed["model"])
+        (folder / "feeds.json").write_text(json.dumps(seed["feeds"]))
+        (folder / "rows.jsonl").write_text(json.dumps(seed["feeds"]) + "\n[1]\n" + json.dumps(seed["feeds"]) + "\n")
+        (folder / "bad.json").write_text('{"x": [1, 2')
+        (folder / "empty.csv").write_text("")
+    if "--feeds" in args and args[args.index("--feeds") + 1] == "-":
+        stdin = json.dumps(seed["feeds"] if seed else {})
+    if as_json and "--json" not in args:
+        args = args + ["--json"]
+    here = os.getcwd()
+    os.chdir(folder)
+    try:
+        result = run(args, input=stdin)
+    finally:
+        os.chdir(here)
+    out, err = result.stdout, result.stderr
+    assert "Traceback" not in out and "Traceback" not in err, (args, err[-3000:])
+    assert result.exit_code in DOCUMENTED, (args, result.exit_code, err[-3000:], repr(result.exception))
+    assert "\x1b]" not in err, (args, err[-500:])  # an OSC from the input never reaches the terminal
+    if "--json" in args:
+        docs = json_lines(out)
+        assert docs, (args, err[-2000:])
+        if len(docs) > 1:  # a batch: one line a row
+            assert [d.get("row") for d in docs] == list(range(len(docs))), args
+        else:
+            assert docs[0]["ok"] is (result.exit_code == 0) or docs[0].get("row") is not None, (args, docs[0])

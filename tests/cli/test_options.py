@@ -162,11 +162,11 @@ def test_group_help_lists_every_command():
     assert invoke("-h").stdout == result.stdout
 
 
-EVAL_OPTIONS = ["--feed", "--feeds", "--fetch", "--dtype", "--seed", "--precision", "--max-elements", "--json"]
+EVAL_OPTIONS = ["--feed", "--feeds", "--dtype", "--seed", "--precision", "--max-elements", "--json"]
 
 
 @pytest.mark.parametrize("command, options", [
-    ("eval", ["--expr", *EVAL_OPTIONS]),
+    ("eval", ["--expr", "--fetch", *EVAL_OPTIONS]),
     ("grad", ["--expr", "--of", "--wrt", "--grad-ys", "--stop", "--unconnected", "--formula", *EVAL_OPTIONS]),
 ])
 def test_command_help(command, options):

@@ -132,3 +132,17 @@ def test_a_shell_command_runs_in_bash_with_this_gradcli(tmp_path):
     run = Runner(tmp_path / "run")
     out = run.run("printf 'var x = 2.0\\n' > m.grad && gradcli eval m.grad --fetch x | tr a-z A-Z", tmp_path)
     assert out == "X  FLOAT64  2\n"
+
+
+def test_a_file_rewritten_later_in_a_section_is_read_afresh(tmp_path, monkeypatch):
+    import doc_examples
+
+    page = tmp_path / "r.md"
+    page.write_text("```grad file=m.grad\nvar x = 1.0\n```\n\n```console\n$ gradcli eval m.grad --fetch x\nx  float64  1\n```\n\n"
+                    "```grad file=m.grad\nvar x = 2.0\n```\n\n```console\n$ gradcli eval m.grad --fetch x\nx  float64  2\n"
+                    "$ printf 'var x = 3.0\\n' > m.grad\n$ gradcli eval m.grad --fetch x\nx  float64  3\n```\n")
+    monkeypatch.setattr(doc_examples, "ROOT", tmp_path)
+    sections, problems = parse(page)
+    examples = [s for s in sections[0].steps if not isinstance(s, tuple)]
+    run = Runner(tmp_path / "run")
+    assert [run.output(e) for e in examples] == ["x  float64  1\n", "x  float64  2\n", "", "x  float64  3\n"]

@@ -275,3 +275,29 @@ def test_batched_matmul_broadcasts_batch_axes():
     b = g.constant(np.ones((4, 3, 5)))
     y = apply("matmul", a, b)
     assert y.shape == (2, 4, 2, 5) and value(y).shape == (2, 4, 2, 5)
+
+
+@pytest.mark.parametrize(
+    "expr,expected",
+    [  # the examples of TensorFlow's and Keras's documentation, with their printed values
+        ("gelu([-3.0, -1.0, 0.0, 1.0, 3.0])", [-0.00404951, -0.15865529, 0.0, 0.8413447, 2.9959507]),
+        ("gelu([-3.0, -1.0, 0.0, 1.0, 3.0], approximate=True)", [-0.00363752, -0.15880796, 0.0, 0.841192, 2.9963627]),
+        ("binary_crossentropy([[0.0, 1.0], [0.0, 0.0]], [[0.6, 0.4], [0.4, 0.6]])", [0.916, 0.714]),
+        ("categorical_crossentropy([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], [[0.05, 0.95, 0.0], [0.1, 0.8, 0.1]])", [0.0513, 2.303]),
+        ("xlogy(0.0, 0.0)", 0.0),
+        ("div_no_nan(3.0, 0.0)", 0.0),
+        ("selu([1.0, -1.0])", [1.0507009873554805, -1.1113307378125625]),
+        ("reduce_std([[1.0, 2.0], [3.0, 4.0]])", 1.1180339887498949),
+        ("reduce_variance([[1.0, 2.0], [3.0, 4.0]], 1)", [0.25, 0.25]),
+        ("reduce_euclidean_norm([[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]], 1)", [3.7416573867739413, 1.7320508075688772]),
+        ("cumprod([2.0, 3.0, 4.0], exclusive=True, reverse=True)", [12.0, 4.0, 1.0]),
+        ("segment_sum([[1.0, 2.0, 3.0, 4.0], [4.0, 3.0, 2.0, 1.0], [5.0, 6.0, 7.0, 8.0]], [0, 0, 1])", [[5.0, 5.0, 5.0, 5.0], [5.0, 6.0, 7.0, 8.0]]),
+        ("unsorted_segment_sum([1.0, 2.0, 3.0, 4.0], [0, 1, 0, 1], 2)", [4.0, 6.0]),
+        ("gather_nd([[1.0, 2.0], [3.0, 4.0]], [[1, 0], [0, 1]])", [3.0, 2.0]),
+        ("tensordot([[1.0, 2.0], [3.0, 4.0]], [[1.0, 0.0], [0.0, 1.0]], [[1], [0]])", [[1.0, 2.0], [3.0, 4.0]]),
+        ("logdet([[2.0, 1.0], [1.0, 2.0]])", math.log(3.0)),
+    ],
+)
+def test_documented_values(expr, expected):
+    doc = run_json("eval", "-e", expr)
+    np.testing.assert_allclose(doc["values"]["expr"], expected, rtol=2e-3 if "crossentropy" in expr else 1e-4, atol=1e-7)  # float32 documentation values

@@ -59,6 +59,13 @@ def test_a_constant_needs_watch():
     (none,) = u.gradient([y], [x])
     assert isinstance(none, Unconnected)
     assert none.reason == "x is a constant this tape does not watch: call tape.watch(x)"
+    # a constant made by an op (tf.constant(2.0) cast to float32) is a constant too
+    c = apply("cast", g.constant(2.0), dtype="float32")
+    c.name = "c"
+    with Tape(g) as w:
+        z = c * c
+    (none,) = w.gradient([z], [c])
+    assert none.reason == "c is a constant this tape does not watch: call tape.watch(c)"
 
 
 def test_tensorflows_non_trainable_example():
@@ -614,3 +621,140 @@ def test_a_tape_does_not_walk_the_graph_outside_it():
         y = v * v
     assert value(t.gradient([y], [v])[0]) == 1.0
     assert len(t.recorded) == 1
+
+
+# ----- large jacobians: one gradient graph run per row, replayed when differentiated again -----
+
+
+def test_a_large_jacobian_is_one_gradient_graph():
+    from gradcli.engine.gradients import UNROLL_AT_MOST
+
+    n = UNROLL_AT_MOST + 8
+    rng = np.random.default_rng(3)
+    a, m = rng.standard_normal(n), rng.standard_normal((n, n))
+    g = Graph()
+    x = var(g, "x", a)
+    w = const(g, "w", m)
+    y = apply("tanh", apply("matmul", w, apply("reshape", x, shape=(n, 1))))  # [n, 1]
+    j = jacobian(y, x)
+    assert j.op.name == "jacobian_rows" and j.shape == (n, 1, n)
+    f = lambda v: np.tanh(m @ v.reshape(n, 1))  # noqa: E731
+    assert np.allclose(value(j), central_jacobian(f, a), atol=1e-7)
+
+
+def test_a_large_jacobian_differentiated_again():
+    # d/dx sum(J * c) for y = x^3 (J = diag(3x^2)): 6 x c_ii
+    from gradcli.engine.gradients import UNROLL_AT_MOST
+
+    n = UNROLL_AT_MOST + 3
+    a = np.linspace(-1.0, 1.0, n)
+    c = np.arange(n * n, dtype=np.float64).reshape(n, n) / n
+    g = Graph()
+    x = var(g, "x", a)
+    j = jacobian(x * x * x, x)
+    assert j.op.name == "jacobian_rows"
+    (dj,) = gradients([apply("reduce_sum", j * g.constant(c))], [x])
+    assert np.allclose(value(dj), 6 * a * np.diag(c))
+    # through a tape: the hessian of sum(sin x) as a tape jacobian of a tape gradient
+    with Tape(g) as outer:
+        read(g, x)
+        with Tape(g) as inner:
+            read(g, x)
+            s = apply("reduce_sum", apply("sin", x))
+        (ds,) = inner.gradient([s], [x])
+    h = outer.jacobian(ds, x)
+    assert h.op.name == "jacobian_rows"
+    assert np.allclose(value(h), np.diag(-np.sin(a)))
+
+
+def test_a_large_batch_jacobian():
+    from gradcli.engine.gradients import UNROLL_AT_MOST
+
+    t = UNROLL_AT_MOST + 1
+    a = np.linspace(0.1, 2.0, 2 * t).reshape(2, t)
+    g = Graph()
+    x = var(g, "x", a)
+    bj = batch_jacobian(apply("exp", x), x)
+    assert bj.op.name == "jacobian_rows" and bj.shape == (2, t, t)
+    assert np.allclose(value(bj), np.stack([np.diag(np.exp(r)) for r in a]))
+    (d,) = gradients([apply("reduce_sum", bj)], [x])
+    assert np.allclose(value(d), np.exp(a))
+
+
+# ----- property: a tape's gradient is forward-mode differentiation through its records only -----
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+PHASES = ("before", "inside", "paused", "after")
+UNARY = {"sin": (np.sin, np.cos), "tanh": (np.tanh, lambda v: 1 - np.tanh(v) ** 2), "square": (np.square, lambda v: 2 * v)}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(PHASES), st.sampled_from(["sin", "tanh", "square", "add", "mul"]), st.integers(0, 99), st.integers(0, 99)), min_size=1, max_size=12))
+def test_tape_gradient_is_forward_mode_through_recorded_ops(steps):
+    g = Graph()
+    x0 = 0.3
+    x = var(g, "x", x0)
+    tape = Tape(g, persistent=True)
+    nodes = [x]
+    dual = [(x0, 1.0)]  # value and derivative as the tape sees it
+    tracked = [True]  # x is watched
+    watched = False
+    for phase in PHASES:
+        if phase == "inside":
+            tape.start()
+            read(g, x)
+            watched = True
+        if phase == "after":
+            tape.stop()
+        for step_phase, op, i, j in steps:
+            if step_phase != phase:
+                continue
+            a, b = i % len(nodes), j % len(nodes)
+            (va, da), (vb, db) = dual[a], dual[b]
+            if phase == "paused":
+                with tape.stop_recording():
+                    node = _step(op, nodes[a], nodes[b])
+            else:
+                node = _step(op, nodes[a], nodes[b])
+            inputs = [a] if op in UNARY else [a, b]
+            recorded = phase == "inside" and watched and any(tracked[k] for k in inputs)
+            if op in UNARY:
+                f, df = UNARY[op]
+                v, d = f(va), df(va) * (da if tracked[a] else 0.0)
+            elif op == "add":
+                v, d = va + vb, (da if tracked[a] else 0.0) + (db if tracked[b] else 0.0)
+            else:
+                v, d = va * vb, (da if tracked[a] else 0.0) * vb + va * (db if tracked[b] else 0.0)
+            nodes.append(node)
+            dual.append((v, d if recorded else 0.0))
+            tracked.append(recorded)
+    target = nodes[-1]
+    (grad,) = tape.gradient([target], [x])
+    want = dual[-1][1] if tracked[-1] else 0.0
+    if isinstance(grad, Unconnected):
+        assert want == 0.0 and isinstance(grad.reason, str) and grad.reason
+    else:
+        assert value(grad) == pytest.approx(want, rel=1e-9, abs=1e-12)
+
+
+def _step(op, a, b):
+    if op in UNARY:
+        return apply(op, a)
+    return apply("add", a, b) if op == "add" else apply("multiply", a, b)
+
+
+def test_recorded_may_be_any_container():
+    # an object deciding by node id (the interpreter's tape keeps id intervals)
+    g = Graph()
+    x = var(g, "x", 2.0)
+    a = x * 3.0
+    start = a.id
+    y = a * x
+
+    class Interval:
+        def __contains__(self, node):
+            return node.id > start
+
+    (gx,) = gradients([y], [x], recorded=Interval())
+    assert value(gx) == 6.0  # a is a constant: d(a*x)/dx = a

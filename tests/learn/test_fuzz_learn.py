@@ -43,3 +43,38 @@ def test_learning_commands_never_crash(tmp_path, model, command, as_json, fmt):
     assert result.exit_code in DOCUMENTED, (args, result.exit_code, result.stderr[-500:])
     if as_json:
         strict_json(result.stdout)
+
+
+from fuzz_options import COMMAND_PARAMS, option_values  # noqa: E402
+
+
+@st.composite
+def learn_command_lines(draw):
+    """check, explain or graph on a mutated model, with any of the command's own options."""
+    command = draw(st.sampled_from(["check", "explain", "graph"]))
+    args = [command, "m.grad"]
+    for param in COMMAND_PARAMS[command]:
+        if param.name in ("expression", "feeds_file", "points"):
+            continue  # -e is the other kind of input; a feeds file is the CLI fuzzer's; points kept small below
+        args += draw(option_values(param))
+    if command == "check":
+        args += ["--points", draw(st.sampled_from(["0", "1", "2"]))]
+    return args
+
+
+@settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(model=mutated_models(), args=learn_command_lines(), as_json=st.booleans())
+def test_learning_commands_with_every_option(tmp_path, model, args, as_json):
+    import os
+
+    (Path(tmp_path) / "m.grad").write_text(model)
+    here = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        result = invoke(*args, *(["--json"] if as_json and "--json" not in args else []))
+    finally:
+        os.chdir(here)
+    assert result.exit_code in DOCUMENTED, (args, result.exit_code, result.stderr[-500:])
+    if as_json or "--json" in args:
+        doc = strict_json(result.stdout)
+        assert doc["ok"] is (result.exit_code == 0)

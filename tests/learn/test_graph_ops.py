@@ -83,7 +83,7 @@ def test_graph_json():
     assert doc["command"] == "graph" and doc["roots"][0]["name"] == "cost"
     ids = {n["id"] for n in doc["nodes"]}
     assert all(a in ids and b in ids for a, b in doc["edges"])
-    assert doc["text"].startswith("cost")
+    assert doc["text"].startswith("(each adjoint is ∂cost/∂node") and doc["adjoints_of"] == ["cost"]
 
 
 def test_ops_lists_every_public_op():

@@ -1,4 +1,5 @@
-"""Core array ops that gradient rules are built from: where, casts, reshapes, sums."""
+"""Core array ops that gradient rules are built from: where, casts, reshapes, sums.
+(matmul lives with the linear algebra, in linalg.py.)"""
 from __future__ import annotations
 
 import numpy as np
@@ -186,66 +187,6 @@ register(
     rule="∂(a+b+...)/∂each = 1",
     doc="sum of a list of tensors",
     promote=True,
-)
-
-
-# ----- matmul -----
-
-def _matmul_infer(inputs, attrs, span):
-    a, b = inputs
-    if a.rank is not None and a.rank < 2 or b.rank is not None and b.rank < 2:
-        which = a if a.rank is not None and a.rank < 2 else b
-        raise fail(
-            "E0302",
-            f"matmul needs matrices (rank 2 or more), got a tensor of shape {shape_str(which.shape)}",
-            which.span or span,
-            help=["make it a matrix with reshape or expand_dims, or use * for elementwise products"],
-        )
-    if a.shape is None or b.shape is None:
-        return None, a.dtype
-    ta, tb = attrs.get("transpose_a", False), attrs.get("transpose_b", False)
-    m, k1 = (a.shape[-1], a.shape[-2]) if ta else (a.shape[-2], a.shape[-1])
-    k2, n = (b.shape[-1], b.shape[-2]) if tb else (b.shape[-2], b.shape[-1])
-    if k1 is not None and k2 is not None and k1 != k2:
-        raise shape_mismatch(a.shape, b.shape, span, inputs, what=f"multiply (inner dimensions {k1} and {k2} differ)")
-    batch = broadcast_shapes(a.shape[:-2], b.shape[:-2], span, inputs)
-    return batch + (m, n), a.dtype
-
-
-def _mt(x):
-    return np.swapaxes(x, -1, -2)
-
-
-def _matmul(a, b, transpose_a=False, transpose_b=False):
-    return np.matmul(_mt(a) if transpose_a else a, _mt(b) if transpose_b else b)
-
-
-def _matmul_grad(g, n):
-    a, b = n.inputs
-    ta, tb = n.attrs.get("transpose_a", False), n.attrs.get("transpose_b", False)
-    mm = lambda x, y, tx=False, ty=False: F("matmul", x, y, transpose_a=tx, transpose_b=ty)  # noqa: E731
-    if not ta and not tb:
-        ga, gb = mm(g, b, ty=True), mm(a, g, tx=True)
-    elif ta and not tb:
-        ga, gb = mm(b, g, ty=True), mm(a, g)
-    elif not ta and tb:
-        ga, gb = mm(g, b), mm(g, a, tx=True)
-    else:
-        ga, gb = mm(b, g, tx=True, ty=True), mm(g, a, tx=True, ty=True)
-    return unbroadcast(ga, a), unbroadcast(gb, b)
-
-
-register(
-    "matmul(a, b, transpose_a=False, transpose_b=False)",
-    attrs=("transpose_a", "transpose_b"),
-    forward=_matmul,
-    infer=_matmul_infer,
-    grad=_matmul_grad,
-    rule="∂(A@B)/∂A = G@Bᵀ, ∂(A@B)/∂B = Aᵀ@G",
-    doc="matrix product (the @ operator)",
-    promote=True,
-    numpy=True,
-    test_shapes=(((2, 3), (3, 4)), ((3, 3), (3, 1)), ((2, 2, 3), (3, 2))),
 )
 
 

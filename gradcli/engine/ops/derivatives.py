@@ -126,13 +126,70 @@ def _rows_forward(y, x, *frontier_values, seed, out, sub, frontier, batch=False)
 
 
 def _rows_grad(g, node):
-    raise fail(
-        "E0507",
-        "a jacobian whose shape is known only from the feeds cannot be differentiated again",
-        node.span,
-        label="this jacobian's size comes from the feeds",
-        help=["declare the placeholders with full shapes to differentiate a jacobian again"],
-    )
+    """With static sizes: the rows replayed as graph nodes (one copy of the gradient
+    subgraph per one-hot seed, as an unrolled jacobian), differentiated with respect to
+    the values the subgraph reads (the frontier, held apart by stop_gradients so that
+    each gets its partial derivative and the loop carries them on)."""
+    from ..dtypes import static_size
+    from ..gradients import gradients
+
+    y, x = node.inputs[0], node.inputs[1]
+    if static_size(y.shape) is None or static_size(x.shape) is None:
+        raise fail(
+            "E0507",
+            "a jacobian whose shape is known only from the feeds cannot be differentiated again",
+            node.span,
+            label="this jacobian's size comes from the feeds",
+            help=["declare the placeholders with full shapes to differentiate a jacobian again"],
+        )
+    frontier = list(node.inputs[2:])
+    if not frontier:
+        return [None] * len(node.inputs)
+    replayed = replay_rows(node)
+    total = node.graph.apply("reduce_sum", (node.graph.apply("multiply", (replayed, g), {}, node.span),), {}, node.span)
+    partials = gradients([total], frontier, stop_gradients=frontier, span=node.span)
+    return [None, None] + [p if not _unconnected(p) else None for p in partials]
+
+
+def _unconnected(value) -> bool:
+    from ..gradients import Unconnected
+
+    return isinstance(value, Unconnected)
+
+
+def replay_rows(node):
+    """The jacobian_rows node's value as ordinary graph nodes (static sizes only)."""
+    graph = node.graph
+    attrs = node.attrs
+    y, x = node.inputs[0], node.inputs[1]
+    seed, out, sub, batch = attrs["seed"], attrs["out"], attrs["sub"], attrs.get("batch", False)
+    y_shape, x_shape = tuple(y.shape), tuple(x.shape)
+    if batch:
+        rows_of, n = y_shape[0], int(np.prod(y_shape[1:], dtype=np.int64))
+        shape = y_shape + x_shape[1:]
+    else:
+        rows_of, n = 1, int(np.prod(y_shape, dtype=np.int64))
+        shape = y_shape + x_shape
+    if n == 0 or int(np.prod(shape, dtype=np.int64)) == 0:
+        return graph.constant(np.zeros(shape, x.dtype))
+    rows = []
+    for i in range(n):
+        one_hot = np.zeros((rows_of, n), dtype=seed.dtype)
+        one_hot[:, i] = 1
+        copies = {seed: graph.constant(one_hot.reshape(y_shape))}
+        for old in sub:
+            inputs = tuple(copies.get(inp, inp) for inp in old.inputs)
+            if old.op is CONSTANT:
+                copies[old] = old
+                continue
+            copies[old] = graph.apply(old.op, inputs, {k: v for k, v in old.attrs.items() if k != "stream"}, old.span)
+        row = copies.get(out, out)
+        if tuple(row.shape) != x_shape:
+            row = graph.apply("broadcast_to", (row,), {"shape": x_shape}, node.span)
+        rows.append(row)
+    axis = 1 if batch else 0
+    stacked = graph.apply("stack", tuple(rows), {"axis": axis}, node.span) if len(rows) > 1 else graph.apply("expand_dims", (rows[0],), {"axis": axis}, node.span)
+    return graph.apply("reshape", (stacked,), {"shape": shape}, node.span)
 
 
 register(
@@ -142,7 +199,7 @@ register(
     infer=_rows_infer,
     grad=_rows_grad,
     random=False,
-    rule="no gradient of its own: declare full shapes to differentiate it again",
+    rule="∂/∂(what its gradient graph reads) = the rows replayed as graph nodes (static sizes only)",
     doc="a jacobian built from one gradient graph run once per element of y (made by jacobian)",
     tags=("internal",),
 )

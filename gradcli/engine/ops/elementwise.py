@@ -182,7 +182,7 @@ unary(
 )
 unary("elu", lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))), one(lambda g, x, y: _where(x > 0, g, g * (y + 1))), "∂elu(x)/∂x = 1 if x > 0 else exp(x)", "x if x > 0 else exp(x) - 1", numpy=False)
 unary("softplus", _softplus, one(lambda g, x, y: g * F("sigmoid", x)), "∂softplus(x)/∂x = σ(x)", "log(1 + exp(x))", numpy=False)
-unary("softsign", lambda x: x / (1 + np.abs(x)), one(lambda g, x, y: g / F("square", 1 + F("abs", x))), "∂softsign(x)/∂x = 1/(1 + |x|)²", "x/(1 + |x|)", numpy=False)
+unary("softsign", lambda x: x / (1 + np.abs(x)), one(lambda g, x, y: g / F("square", 1 + F("abs", x))), "∂softsign(x)/∂x = 1/(1 + |x|)² (differentiable again, where TensorFlow raises LookupError)", "x/(1 + |x|)", numpy=False)
 
 
 def _no_grad_unary(name, fn, doc):

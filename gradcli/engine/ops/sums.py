@@ -1,4 +1,4 @@
-"""Running sums, clipping, norms and einsum."""
+"""Running sums and products, clipping and norms (einsum lives in linalg.py)."""
 from __future__ import annotations
 
 import numpy as np
@@ -108,113 +108,6 @@ register(
     rule="∂(sum(x²)/2)/∂x = x",
     doc="half the sum of squares, sum(t²)/2",
     domain=(-2.0, 2.0),
-)
-
-
-# ----- einsum -----
-
-def parse_einsum(equation, ranks, span):
-    """The operands' subscripts and the output's, checked against the operands' ranks."""
-    eq = equation.replace(" ", "")
-    if "." in eq:
-        raise fail("E0312", "einsum with ... (broadcast axes) is not supported", span, help=["name every axis with a letter"])
-    if eq.count("->") > 1:
-        raise fail("E0312", f"einsum equation '{equation}' has more than one ->", span)
-    lhs, _, out = eq.partition("->")
-    subs = lhs.split(",")
-    letters = "".join(subs)
-    if "->" not in eq:  # implicit output: the letters seen once, sorted, as NumPy
-        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
-    if not all(c.isalpha() for c in letters + out):
-        raise fail("E0312", f"einsum equation '{equation}' may hold only letters, ',' and '->'", span)
-    if len(subs) != len(ranks):
-        raise fail("E0312", f"einsum equation '{equation}' names {len(subs)} operand{'s' * (len(subs) != 1)}, but {len(ranks)} were given", span)
-    for k, (s, r) in enumerate(zip(subs, ranks)):
-        if r is not None and len(s) != r:
-            raise fail("E0312", f"einsum operand {k} has rank {r}, but its subscripts '{s}' name {len(s)} axes", span)
-    for c in out:
-        if out.count(c) > 1 or c not in letters:
-            raise fail("E0312", f"einsum output letter '{c}' must appear once in the output and in some operand", span)
-    return subs, out
-
-
-def _einsum_infer(inputs, attrs, span):
-    subs, out = parse_einsum(attrs["equation"], [x.rank for x in inputs], span)
-    sizes = {}
-    for x, s in zip(inputs, subs):
-        if x.shape is None:
-            continue
-        for c, d in zip(s, x.shape):
-            if d is None:
-                continue
-            if sizes.setdefault(c, d) != d:
-                raise fail("E0302", f"einsum letter '{c}' stands for sizes {sizes[c]} and {d}", span)
-    return tuple(sizes.get(c) for c in out), inputs[0].dtype
-
-
-def _einsum_grad(g, n):
-    subs, out = parse_einsum(n.attrs["equation"], [x.rank for x in n.inputs], None)
-    grads = []
-    for k, (x, s) in enumerate(zip(n.inputs, subs)):
-        distinct = "".join(dict.fromkeys(s))
-        operands, terms = [g], [out]
-        for j, (other, t) in enumerate(zip(n.inputs, subs)):
-            if j != k:
-                operands.append(other)
-                terms.append(t)
-        if set(distinct) - set("".join(terms)):
-            # letters summed inside x alone: the adjoint is the same along them
-            operands.append(F("ones_like", x))
-            terms.append(s)
-        if len(operands) == 1 and terms[0] == distinct:
-            r = g
-        else:
-            r = F("einsum", *operands, equation=",".join(terms) + "->" + distinct)
-        if distinct != s:  # repeated letters: only the diagonal of x was used
-            r = F("einsum_embed", r, equation=f"{distinct}->{s}")
-        grads.append(r)
-    return tuple(grads)
-
-
-register(
-    "einsum(equation, *operands)",
-    attrs=("equation",),
-    forward=lambda *xs, equation: np.einsum(equation, *xs, optimize=len(xs) > 2),
-    infer=_einsum_infer,
-    grad=_einsum_grad,
-    rule="∂einsum/∂xₖ = einsum of the adjoint with the other operands, onto xₖ's subscripts",
-    doc="sums of products named by an equation (Einstein summation), e.g. einsum(\"ij,jk->ik\", a, b)",
-    promote=True,
-    numpy=False,
-)
-
-
-def _einsum_embed(t, equation):
-    src, dst = equation.split("->")
-    size = dict(zip(src, t.shape))
-    out = np.zeros([size[c] for c in dst], t.dtype)
-    # a view with one axis per distinct letter: a letter's stride is the sum of its axes' strides
-    strides = [sum(out.strides[i] for i, d in enumerate(dst) if d == c) for c in src]
-    np.lib.stride_tricks.as_strided(out, shape=t.shape, strides=strides)[...] = t
-    return out
-
-
-def _einsum_embed_infer(inputs, attrs, span):
-    src, dst = attrs["equation"].split("->")
-    t = inputs[0]
-    size = dict(zip(src, t.shape)) if t.shape is not None else {}
-    return tuple(size.get(c) for c in dst), t.dtype
-
-
-register(
-    "einsum_embed(t, equation)",
-    attrs=("equation",),
-    forward=_einsum_embed,
-    infer=_einsum_embed_infer,
-    grad=lambda g, n: (F("einsum", g, equation="->".join(reversed(n.attrs["equation"].split("->")))),),
-    rule="∂/∂t = the diagonal the values were written to",
-    doc="zeros with t written along a diagonal, e.g. \"i->ii\" (made by gradients of einsum)",
-    tags=("internal",),
 )
 
 
