@@ -253,7 +253,7 @@ SCALING_COMMANDS = {
 }
 
 
-def scaling(gradcli, env, timeout, runs=3):
+def scaling(gradcli, env, timeout, runs=1):
     """Each command on chains of 1k, 3k, 10k lines and a 20,000-term sum (median of `runs`)."""
     print(f"\nscaling (whole process, CPU seconds, median of {runs}; growth 1k -> 10k is 10 for a linear command; runs over {timeout:g} s of wall time are cut)")
     print(f"  {'command':16} {'1k':>8} {'3k':>8} {'10k':>8} {'10k/1k':>7} {'20k-term sum':>13}")
@@ -320,6 +320,7 @@ def main(argv=None):
     parser.add_argument("--only", default="startup,help,mlp,chain", help="comma-separated rows: startup, help, mlp, chain")
     parser.add_argument("--scaling", action="store_true", help="also the scaling table of every command")
     parser.add_argument("--timeout", type=float, default=120, help="seconds before a scaling run is cut")
+    parser.add_argument("--scaling-runs", type=int, default=1, help="runs of each scaling cell (the median is shown)")
     parser.add_argument("--native-blas", action="store_true", help="unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for both sides")
     parser.add_argument("--no-valgrind", action="store_true", help="no instruction counts")
     parser.add_argument("--profile", action="store_true", help="profile the one-liner's start-up")
@@ -359,7 +360,7 @@ def main(argv=None):
     if "chain" in only:
         results["chain"] = chain_row(gradcli, runs, env)
     if args.scaling:
-        scaling(gradcli, env, args.timeout)
+        scaling(gradcli, env, args.timeout, args.scaling_runs)
     if args.profile:
         print("\nprofile of `gradcli grad -e 'x**2 + x - 1' --wrt x --feed x=2`:")
         profile_startup(grad_args, env)
