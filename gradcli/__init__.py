@@ -48,8 +48,9 @@ def _restore_sigint():
 
 
 if _sys.argv and (_sys.argv[0].rsplit("/", 1)[-1].startswith("gradcli") or _sys.argv[0].endswith("gradcli/__main__.py")):
-    # This process is the `gradcli` command: from here until gradcli.cli has built its
-    # group, Ctrl-C is the quiet exit above. A program importing gradcli keeps its own.
+    # This process is the `gradcli` command: from here until gradcli.cli.main starts
+    # (Click loaded, the group built), Ctrl-C is the quiet exit above. A program
+    # importing gradcli keeps its own.
     # `_signal` is the interpreter's own module, already loaded (`signal` takes 10 ms).
     import _signal
 

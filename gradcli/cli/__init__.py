@@ -105,11 +105,6 @@ def cli(ctx, color, quiet, verbose, debug):
     ctx.obj = {"color": color, "quiet": quiet, "verbose": verbose, "debug": debug}
 
 
-from .. import _restore_sigint  # noqa: E402
-
-_restore_sigint()  # the group is built: Ctrl-C is a KeyboardInterrupt again, reported at the edge (gradcli/__init__.py)
-
-
 def main(argv=None):
     """The console entry point."""
     import warnings
@@ -118,6 +113,9 @@ def main(argv=None):
     # with their install paths, never reach the user's terminal
     warnings.simplefilter("ignore")
     try:
+        from .. import _restore_sigint
+
+        _restore_sigint()  # Ctrl-C is a KeyboardInterrupt again from here, reported at the edge (gradcli/__init__.py)
         cli.main(args=argv, prog_name="gradcli")
     except KeyboardInterrupt:  # between Click's parsing and a command's own guard
         from .common import report_interrupt

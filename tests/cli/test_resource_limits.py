@@ -56,6 +56,7 @@ def run_limited(*args, seconds: float = 30, stdin=None, cwd=None) -> Outcome:
             if time.monotonic() - started > seconds:
                 child.kill()
                 os.wait4(child.pid, 0)
+                child.returncode = -signal.SIGKILL  # reaped: Popen must not wait again
                 pytest.fail(f"gradcli {' '.join(map(str, args))[:200]} took over {seconds} s")
             time.sleep(0.01)
         child.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not wait again
@@ -149,13 +150,22 @@ def test_a_closed_pipe_is_a_quiet_exit(work, small_model, as_json):
 
 @pytest.mark.parametrize("as_json", [False, True])
 def test_ctrl_c_while_running(work, as_json):
-    """Interrupted in the middle of a command (here: waiting on a FIFO no one writes)."""
+    """Interrupted in the middle of a command: reading a model from a FIFO that gets no data."""
     fifo = work / f"waits{int(as_json)}.grad"
     os.mkfifo(fifo)
     child = subprocess.Popen([GRADCLI, "eval", fifo, *(["--json"] if as_json else [])], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
-    time.sleep(1.5)  # long past start-up: blocked opening the FIFO
+    deadline = time.monotonic() + 60
+    while True:  # a writer can open the FIFO once gradcli has it open for reading: past start-up
+        try:
+            writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            break
+        except OSError:
+            assert time.monotonic() < deadline and child.poll() is None, "gradcli never opened the FIFO"
+            time.sleep(0.02)
+    time.sleep(0.2)  # gradcli waits in read()
     child.send_signal(signal.SIGINT)
     out, err = child.communicate(timeout=30)
+    os.close(writer)
     assert child.returncode == 130, (out, err)
     assert b"Traceback" not in err
     if as_json:
