@@ -637,7 +637,10 @@ def _translate(node: Node, values, sigs) -> Value:
     if "internal" in op.tags:
         if name == "getitem_grad":
             return Value(_vjp_getitem(node, values, sigs), sig)
-        raise FormulaUnavailable(f"{name}() has no public equivalent here")
+        if name in _INTERNAL_SPELLINGS:
+            args = [materialize(realize(v, values, sigs)) for v in ins]
+            return Value(_INTERNAL_SPELLINGS[name](node, args, sig), sig)
+        raise FormulaUnavailable(f"{name}() has no public equivalent here ({NO_FORMULA.get(name, 'no spelling yet')})")
     return Value(_public_call(node, [materialize(realize(v, values, sigs)) for v in ins]), sig)
 
 
@@ -731,7 +734,7 @@ def _constant(node: Node, sig: Sig) -> Value:
         return Value(Num(first.item() if value.dtype.kind in "biu" else float(first)), sig)
     if value.dtype.kind not in "biuf":
         raise FormulaUnavailable("a constant that is not numbers")
-    text = np.array2string(value, separator=", ", threshold=10**9, max_line_width=10**9, formatter={"all": lambda x: number_text(x)})
+    text = np.array2string(value, separator=", ", threshold=10**9, max_line_width=10**9, formatter={"all": float_text if value.dtype.kind == "f" else number_text})
     return Value(raw(text.replace("\n", ""), sig, ATOM), sig)
 
 
@@ -913,3 +916,81 @@ def _same(a, b) -> bool:
 
 def _opaque(node: Node) -> Sig:
     return Sig(frozenset(), tuple(node.shape)) if _static(node.shape) else Sig(frozenset([node]), ())
+
+
+# ----- internal ops (gradients' helpers) written with public ops -----
+# The engine knows no text syntax, so the spellings live here, keyed by op name;
+# tests/learn/test_formula_coverage.py fails when an op of the registry has neither
+# a spelling nor an entry in NO_FORMULA.
+
+def _static_shape(node: Node) -> tuple:
+    if not _static(node.shape):
+        raise FormulaUnavailable(f"{node.op.name}() of a shape unknown before evaluation")
+    return tuple(node.shape)
+
+
+def _concat_part(node: Node, args, sig) -> Expr:
+    """concat's gradient for input i: the adjoint's slice where x_i went, g[:, start:stop]."""
+    g, parts = node.inputs[0], node.inputs[1:]
+    rank = len(_static_shape(g))
+    axis = int(node.attrs["axis"]) % rank
+    index = int(node.attrs["index"])
+    start = sum(_static_shape(p)[axis] for p in parts[:index])
+    stop = start + _static_shape(parts[index])[axis]
+    items = [":"] * axis + [f"{start}:{stop}"]
+    return Expr(f"{wrap(args[0], ATOM)}[{', '.join(items)}]", ATOM, sig)
+
+
+def _untile(node: Node, args, sig) -> Expr:
+    """tile's gradient: the copies summed, reduce_sum(reshape(g, [m0, d0, m1, d1, ...]), axis=[0, 2, ...])."""
+    like = _static_shape(node.inputs[1])
+    pairs = [n for m, d in zip(node.attrs["multiples"], like) for n in (int(m), d)]
+    shaped = call("reshape", [args[0]], Sig(frozenset(), tuple(pairs)), [("shape", _list(pairs))])
+    return call("reduce_sum", [shaped], sig, [("axis", _list(range(0, len(pairs), 2)))])
+
+
+def _gather_grad(node: Node, args, sig) -> Expr:
+    """gather's gradient along axis 0: the rows added back where they came from."""
+    like = _static_shape(node.inputs[2])
+    if int(node.attrs.get("axis", 0)) % max(len(like), 1) != 0:
+        raise FormulaUnavailable("gather_grad() along an axis other than 0 has no public equivalent here")
+    return call("unsorted_segment_sum", [args[0], args[1], Num(int(like[0]))], sig)
+
+
+def _diag_like(node: Node, args, sig) -> Expr:
+    """diag's gradient back into a square matrix: diag(d)."""
+    like = _static_shape(node.inputs[1])
+    if len(like) < 2 or like[-1] != like[-2]:
+        raise FormulaUnavailable("diag_like() into a matrix that is not square")
+    return call("diag", [args[0]], sig)
+
+
+_INTERNAL_SPELLINGS = {"concat_part": _concat_part, "untile": _untile, "gather_grad": _gather_grad, "diag_like": _diag_like}
+
+# internal ops the translation handles itself (sums back to a shape, masks, indexing)
+HANDLED_INTERNAL = {"sum_to_like", "sum_to", "broadcast_like", "unreduce", "relu_grad", "reshape_like", "getitem_grad"} | set(_INTERNAL_SPELLINGS)
+
+# internal ops with no formula, and why (the message says so)
+NO_FORMULA = {
+    "avg_pool_grad": "pooling gradients have no public op",
+    "max_pool_grad": "pooling gradients have no public op",
+    "max_pool_grad_grad": "pooling gradients have no public op",
+    "conv2d_filter_grad": "convolution gradients have no public op",
+    "conv2d_input_grad": "convolution gradients have no public op",
+    "cholesky_phi": "a helper of cholesky's gradient",
+    "custom_gradient": "a gradient written in Python",
+    "determinant_sign": "a helper of det's gradient",
+    "einsum_embed": "einsum's gradient into a repeated index",
+    "eye_like": "an identity shaped like a tensor",
+    "gather_nd_grad": "a scatter of gather_nd's adjoint",
+    "jacobian_rows": "jacobian's stacked rows",
+    "leaky_relu_grad": "leaky_relu's second-order helper",
+    "prod_derivative": "reduce_prod's gradient with zeros",
+    "put_along_axis": "a scatter along an axis",
+    "take_along_axis": "a gather along an axis",
+    "reciprocal_grad": "reciprocal's second-order helper",
+    "relu6_grad": "relu6's mask",
+    "rsqrt_grad": "rsqrt's second-order helper",
+    "sqrt_grad": "sqrt's second-order helper",
+    "top_k_indices": "top_k's indices",
+}
