@@ -106,6 +106,15 @@ CASES = [
     ("categorical_crossentropy", [LABELS, A23], {"from_logits": True}, lambda t, z: -np.sum(t * (z - np.log(np.sum(np.exp(z), axis=-1, keepdims=True))), axis=-1)),
     ("conv1d", [R.uniform(-1, 1, (2, 5, 2)), R.uniform(-1, 1, (3, 2, 1))], {"stride": 1, "padding": "VALID"}, lambda x, w: np.stack([np.stack([sum(x[n, i + k] @ w[k] for k in range(3)) for i in range(3)]) for n in range(2)])),
     ("conv1d", [R.uniform(-1, 1, (1, 5, 1)), R.uniform(-1, 1, (2, 1, 2))], {"stride": 2, "padding": "SAME"}, None),
+    # empty tensors
+    ("gelu", [np.zeros((0, 3))], {}, lambda x: x),
+    ("l2_normalize", [np.zeros((0, 3))], {"axis": 1}, lambda x: x),
+    ("moments", [np.zeros((0, 3))], {"axes": [1]}, lambda x: np.zeros(0)),
+    ("sort", [np.zeros((2, 0))], {}, lambda x: x),
+    ("top_k", [np.zeros((2, 3))], {"k": 0}, lambda x: np.zeros((2, 0))),
+    ("tensordot", [np.zeros((0, 3)), R.uniform(-1, 1, (3, 2))], {"axes": 1}, lambda a, b: np.zeros((0, 2))),
+    ("categorical_crossentropy", [np.zeros((0, 3)), np.zeros((0, 3))], {"from_logits": True}, lambda t, z: np.zeros(0)),
+    ("reduce_std", [np.zeros((2, 0))], {"axis": 0}, lambda x: np.zeros(0)),
 ]
 
 

@@ -66,12 +66,12 @@ def uniform(lo, hi, shape):
 # special inputs, or extra attribute variants worth covering.
 CASES = {
     "leaky_relu": [C((2, 3), alpha=0.3)],
-    "reduce_sum": [C((2, 3), axis=0), C((2, 3), axis=1, keepdims=True), C((2, 3), axis=[0, 1])],
+    "reduce_sum": [C((0, 3), axis=0), C((2, 0), axis=1, keepdims=True), C((2, 3), axis=0), C((2, 3), axis=1, keepdims=True), C((2, 3), axis=[0, 1])],
     "reduce_mean": [C((2, 3), axis=-1), C((2, 3), axis=0, keepdims=True)],
     "reduce_max": [C((2, 3), axis=1)],
     "reduce_min": [C((2, 3), axis=0, keepdims=True)],
-    "reduce_prod": [C((2, 3), axis=1)],
-    "reduce_logsumexp": [C((2, 3), axis=1)],
+    "reduce_prod": [C((2, 3), axis=1), C((0, 3), axis=0), C((2, 0), axis=1)],
+    "reduce_logsumexp": [C((2, 3), axis=1), C((2, 0), axis=1), C((0, 3), axis=1)],
     "where": [C(np.array([True, False, True]), (3,), (3,)), C(np.array([[True], [False]]), (1, 3), (2, 3))],
     "cast": [C((3,), dtype="float64")],
     "broadcast_to": [C((3,), shape=(2, 3)), C((2, 1), shape=(2, 3)), C((), shape=(2,))],
@@ -81,7 +81,7 @@ CASES = {
     "transpose": [C((2, 3, 4), perm=(1, 2, 0)), C((2, 3), perm=[-1, 0])],
     "expand_dims": [C((2, 3), axis=-1), C((), axis=0)],
     "squeeze": [C((2, 1, 1), axis=[1]), C((1, 3), axis=-2)],
-    "concat": [C((2, 3), (1, 3), axis=0), C((2, 1), (2, 2), (2, 3), axis=-1)],
+    "concat": [C((0, 3), (1, 3), axis=0), C((2, 3), (1, 3), axis=0), C((2, 1), (2, 2), (2, 3), axis=-1)],
     "stack": [C((3,), (3,)), C((2, 3), (2, 3), (2, 3), axis=1), C((), (), axis=-1)],
     "tile": [C((2, 3), multiples=(2, 1)), C((3,), multiples=[3]), C((2, 1), multiples=(0, 2))],
     "pad": [C((2, 3), paddings=[[1, 0], [0, 2]]), C((3,), paddings=[[0, 0]])],
@@ -93,7 +93,7 @@ CASES = {
         C((2, 3), index=(None, 1, slice(None, None, -1))),
         C((2, 3, 4), index=(Ellipsis, 0, None)),
     ],
-    "gather": [C((3,), ints(0, 0, 2)), C((2, 3), ints(2, 0), axis=1), C((3, 2), np.array([[1, 1], [0, 2]], np.int64))],
+    "gather": [C((3,), ints()), C((0, 2), ints(), axis=0), C((3,), ints(0, 0, 2)), C((2, 3), ints(2, 0), axis=1), C((3, 2), np.array([[1, 1], [0, 2]], np.int64))],
     "cumsum": [C((2, 3), axis=1, exclusive=True), C((4,), reverse=True), C((2, 3), axis=-1, exclusive=True, reverse=True)],
     "clip_by_value": [  # lo < hi, as the op means them
         C((4,), uniform(-1, -0.5, ()), uniform(0.5, 1, ())),
@@ -112,7 +112,7 @@ CASES = {
         C((2, 3), (3,), equation="ij,j"),
     ],
     "constant": [C((2, 3))],
-    "softmax": [C((2, 3), axis=0)],
+    "softmax": [C((2, 3), axis=0), C((0, 3))],
     "log_softmax": [C((2, 3), axis=0)],
     "sigmoid_cross_entropy_with_logits": [
         C(uniform(0, 1, (3,)), uniform(-3, 3, (3,))),
@@ -127,19 +127,21 @@ CASES = {
     "matrix_inverse": [C(well_conditioned((3, 3))), C(well_conditioned((2, 2, 2)))],
     "matrix_determinant": [C(well_conditioned((3, 3))), C(well_conditioned((2, 2, 2)))],
     "log_abs_determinant": [C(well_conditioned((3, 3))), C(well_conditioned((2, 2, 2)))],
-    "matrix_solve": [C(well_conditioned((3, 3)), (3, 2)), C(well_conditioned((2, 2, 2)), (2, 2, 1), adjoint=True), C(well_conditioned((2, 2)), (3, 2, 1))],
+    "matrix_solve": [C(well_conditioned((3, 3)), (3, 2)), C(well_conditioned((2, 2)), (2, 0)), C(well_conditioned((2, 2, 2)), (2, 2, 1), adjoint=True), C(well_conditioned((2, 2)), (3, 2, 1))],
     "matmul": [C((2, 1, 2, 3), (3, 3, 2)), C((3, 2), (2, 2, 3, 1), transpose_a=True)],  # broadcasting batch axes
     "conv2d": [
         C((1, 4, 4, 2), (3, 3, 2, 2), strides=1, padding="VALID"),
         C((2, 5, 5, 1), (2, 2, 1, 2), strides=2, padding="SAME"),
         C((1, 4, 5, 2), (2, 2, 2, 1), strides=[1, 1, 1, 1], padding=[[0, 0], [1, 0], [0, 2], [0, 0]], dilations=2),
         C((1, 3, 4, 1), (2, 3, 1, 1), strides=[2, 1], padding="SAME", dilations=[1, 1]),
+        C((0, 3, 3, 1), (2, 2, 1, 2), strides=1, padding="SAME"),  # an empty batch
+        C((1, 2, 2, 1), (3, 3, 1, 1), strides=1, padding="VALID"),  # no output positions
     ],
-    "max_pool2d": [C((1, 4, 4, 2), ksize=2, strides=2, padding="VALID"), C((2, 5, 5, 1), ksize=3, strides=2, padding="SAME"), C((1, 3, 4, 1), ksize=[1, 2, 3, 1], strides=1, padding="VALID")],
-    "avg_pool2d": [C((1, 4, 4, 2), ksize=2, strides=2, padding="VALID"), C((2, 5, 5, 1), ksize=3, strides=2, padding="SAME"), C((1, 3, 4, 1), ksize=[2, 3], strides=1, padding="SAME")],
-    "cumprod": [C((2, 3), axis=1, exclusive=True), C((4,), reverse=True), C((2, 3), axis=-1, exclusive=True, reverse=True)],
-    "gather_nd": [C((3, 2), np.array([[0, 1], [2, 0], [0, 1]], np.int32)), C((2, 3), np.array([[1], [0], [1]], np.int32)), C((2, 2, 2), np.array([[[0, 1, 1]], [[1, 0, 0]]], np.int64))],
-    "segment_sum": [C((4, 2), ints(0, 0, 1, 3)), C((3,), ints(1, 1, 1))],
+    "max_pool2d": [C((1, 4, 4, 2), ksize=2, strides=2, padding="VALID"), C((0, 2, 2, 1), ksize=2, strides=1, padding="SAME"), C((2, 5, 5, 1), ksize=3, strides=2, padding="SAME"), C((1, 3, 4, 1), ksize=[1, 2, 3, 1], strides=1, padding="VALID")],
+    "avg_pool2d": [C((1, 4, 4, 2), ksize=2, strides=2, padding="VALID"), C((0, 2, 2, 1), ksize=2, strides=1, padding="SAME"), C((2, 5, 5, 1), ksize=3, strides=2, padding="SAME"), C((1, 3, 4, 1), ksize=[2, 3], strides=1, padding="SAME")],
+    "cumprod": [C((0, 3), axis=1), C((2, 0), axis=1, exclusive=True), C((2, 3), axis=1, exclusive=True), C((4,), reverse=True), C((2, 3), axis=-1, exclusive=True, reverse=True)],
+    "gather_nd": [C((3, 2), np.zeros((0, 2), np.int32)), C((3, 2), np.array([[0, 1], [2, 0], [0, 1]], np.int32)), C((2, 3), np.array([[1], [0], [1]], np.int32)), C((2, 2, 2), np.array([[[0, 1, 1]], [[1, 0, 0]]], np.int64))],
+    "segment_sum": [C((4, 2), ints(0, 0, 1, 3)), C((3,), ints(1, 1, 1)), C((0, 2), ints())],
     "unsorted_segment_sum": [C((4, 2), ints(1, -1, 1, 0), num_segments=3), C((2, 3), np.array([[0, 2, 0], [1, 1, -1]], np.int32), num_segments=3)],
 }
 
@@ -357,7 +359,7 @@ REFERENCES = {
     "xdivy": lambda x, y: x / y,
     "div_no_nan": lambda x, y: x / y,
     "gather_nd": lambda p, i: np.array([p[tuple(c)] for c in i.reshape(-1, i.shape[-1])]).reshape(i.shape[:-1] + p.shape[i.shape[-1]:]),
-    "segment_sum": lambda d, ids: np.array([d[ids == k].sum(axis=0) for k in range(ids.max() + 1)]),
+    "segment_sum": lambda d, ids: np.array([d[ids == k].sum(axis=0) for k in range(ids.max() + 1)]) if ids.size else np.zeros((0,) + d.shape[1:]),
     "unsorted_segment_sum": lambda d, ids, num_segments: np.array([d[ids == k].sum(axis=0) for k in range(num_segments)]),
 }
 
@@ -403,8 +405,9 @@ def naive_pool(x, reduce, ksize, strides=1, padding="VALID"):
     out = np.zeros((x.shape[0], oh, ow, x.shape[3]))
     for i in range(oh):
         for j in range(ow):
-            window = xp[:, i * sh: i * sh + kh, j * sw: j * sw + kw, :].reshape(x.shape[0], -1, x.shape[3])
-            out[:, i, j] = [[reduce(window[n, :, c][~np.isnan(window[n, :, c])]) for c in range(x.shape[3])] for n in range(x.shape[0])]
+            window = xp[:, i * sh: i * sh + kh, j * sw: j * sw + kw, :]
+            window = window.reshape(window.shape[0], window.shape[1] * window.shape[2], window.shape[3])
+            out[:, i, j] = np.reshape([[reduce(window[n, :, c][~np.isnan(window[n, :, c])]) for c in range(x.shape[3])] for n in range(x.shape[0])], (x.shape[0], x.shape[3]))
     return out
 
 
