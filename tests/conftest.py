@@ -71,10 +71,12 @@ g[0]  None          None                           ∂X/∂y: X does not depend 
 
 # ---------------------------------------------------------------- the CLI runner
 
-def invoke(*args, input=None, env=None, terminal_width=None, catch_exceptions=True, allow_traceback=False):
+def invoke(*args, input=None, env=None, terminal_width=None, catch_exceptions=True, allow_traceback=False, prog_name=None):
     """Run gradcli in-process (stdout and stderr kept apart); a traceback in either fails
-    the test unless allow_traceback (--debug)."""
-    result = CliRunner().invoke(cli, [str(a) for a in args], input=input, env=env,
+    the test unless allow_traceback (--debug). prog_name="gradcli" names the program in
+    Click's own messages as a shell user sees it."""
+    named = {"prog_name": prog_name} if prog_name else {}  # None would make Click read sys.argv
+    result = CliRunner().invoke(cli, [str(a) for a in args], input=input, env=env, **named,
                                 terminal_width=terminal_width, catch_exceptions=catch_exceptions)
     if not allow_traceback:
         assert "Traceback" not in result.stdout and "Traceback" not in result.stderr, result.stderr[-3000:]

@@ -14,7 +14,6 @@ import sys
 import click
 
 from .. import __version__
-from ..codes import ExitCode
 
 # Each command's name, written once: the function (module:attribute, imported only when
 # the command is used) and its line in `gradcli --help`, which must not import it.
@@ -66,6 +65,8 @@ class LazyGroup(click.Group):
             from .common import closed_pipe
 
             sys.exit(closed_pipe())
+        from ..codes import ExitCode  # here: --help and --version never load the table
+
         sys.exit(code if isinstance(code, int) else ExitCode.OK)
 
     def resolve_command(self, ctx, args):

@@ -130,9 +130,13 @@ def _gradients(ys, xs, grad_ys, stop_gradients, unconnected_gradients, span, tra
             continue
         if node.op.grad == NO_GRADIENT:
             raise _no_rule(node, span)
-        sent = _checked(node, node.op.grad(g, node))
+        sent = node.op.grad(g, node)
+        if type(sent) not in (list, tuple) or len(sent) != len(node.inputs):
+            raise _rule_broken(node, sent)
         step = Step(node, g, parts) if trace is not None else None
         for inp, gi in zip(node.inputs, sent):
+            if gi is not None and gi.shape != inp.shape and not _compatible(gi.shape, inp.shape):
+                raise _rule_broken(node, sent)
             if gi is not None and inp in relevant:
                 adjoints.setdefault(inp, []).append(gi)
             if step is not None:
@@ -146,17 +150,15 @@ class GradientRuleError(RuntimeError):
     """A gradient rule broke its contract (a bug in gradcli, reported as an internal error)."""
 
 
-def _checked(node: Node, sent) -> list:
-    """What a rule returned, verified as TensorFlow's _GradientsHelper does: one gradient
-    (or None) per input, each of its input's static shape (unknown dimensions fit)."""
-    sent = list(sent) if isinstance(sent, (list, tuple)) else None
-    if sent is None or len(sent) != len(node.inputs):
-        got = "not a list" if sent is None else f"{len(sent)} gradient{'s' * (len(sent) != 1)}"
-        raise GradientRuleError(f"the gradient rule of {node.op.name} returned {got} for {len(node.inputs)} input{'s' * (len(node.inputs) != 1)}")
-    for i, (inp, gi) in enumerate(zip(node.inputs, sent)):
-        if gi is not None and not _compatible(gi.shape, inp.shape):
-            raise GradientRuleError(f"the gradient rule of {node.op.name} returned shape {shape_str(gi.shape)} for input {i}, of shape {shape_str(inp.shape)}")
-    return sent
+def _rule_broken(node: Node, sent) -> GradientRuleError:
+    """Why what a rule returned is not one gradient (or None) per input, each of its
+    input's static shape (the loop checks this as TensorFlow's _GradientsHelper does)."""
+    inputs = node.inputs
+    if type(sent) not in (list, tuple) or len(sent) != len(inputs):
+        got = f"{len(sent)} gradient{'s' * (len(sent) != 1)}" if type(sent) in (list, tuple) else "not a list"
+        return GradientRuleError(f"the gradient rule of {node.op.name} returned {got} for {len(inputs)} input{'s' * (len(inputs) != 1)}")
+    i, (inp, gi) = next((i, pair) for i, pair in enumerate(zip(inputs, sent)) if pair[1] is not None and not _compatible(pair[1].shape, pair[0].shape))
+    return GradientRuleError(f"the gradient rule of {node.op.name} returned shape {shape_str(gi.shape)} for input {i}, of shape {shape_str(inp.shape)}")
 
 
 def _result(x: Node, g: Node | None, ys, stop, unconnected, recorded=None):

@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import re
 
-from click.testing import CliRunner
-
-from gradcli.cli import cli
+from conftest import invoke
 
 
 def _verbose(*args):
-    result = CliRunner().invoke(cli, ["-v", *args], catch_exceptions=False)
+    result = invoke("-v", *args, catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
     return result
 
@@ -43,11 +41,11 @@ def test_a_model_file_counts_every_name_and_claim():
 
 
 def test_without_v_nothing_is_added():
-    result = CliRunner().invoke(cli, ["eval", "-e", "x*sin(x)", "--feed", "x=2"])
+    result = invoke("eval", "-e", "x*sin(x)", "--feed", "x=2")
     assert result.stderr == ""
 
 
 def test_graph_and_check_report_it_too():
     for args in (["graph", "-e", "x*sin(x)"], ["check", "samples/homework.grad"]):
-        result = CliRunner().invoke(cli, ["-v", *args])
+        result = invoke("-v", *args)
         assert result.stderr.splitlines()[-1].startswith("graph: "), args

@@ -10,10 +10,7 @@ import pytest
 from gradcli.codes import all_examples, markdown
 from gradcli.codes import exit_code_for
 
-from click.testing import CliRunner
-
-from gradcli.cli import cli
-from conftest import GOLDEN, ROOT, UPDATE_GOLDEN, golden
+from conftest import GOLDEN, ROOT, UPDATE_GOLDEN, golden, invoke
 
 DOCS = ROOT / "docs" / "diagnostics.md"
 # codes no input can trigger on purpose: a Ctrl-C, a bug of ours, and Python's own recursion limit
@@ -41,9 +38,7 @@ def _run(example, tmp_path, monkeypatch, as_json, final_newline=None):
     if not as_json and "--json" in args:
         args.remove("--json")
     # prog_name: Click's usage errors name the program as a shell user sees it
-    result = CliRunner().invoke(cli, args, prog_name="gradcli", catch_exceptions=False)
-    assert "Traceback" not in result.output
-    return result, args
+    return invoke(*args, prog_name="gradcli", catch_exceptions=False), args
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.code for e in EXAMPLES])
