@@ -68,11 +68,19 @@ print(json.dumps({"loss": float(loss), **{"d" + k: v.tolist() for k, v in grads.
 '''
 
 
+# the same, printed as text the way `gradcli eval` prints (NumPy's summarised arrays)
+NUMPY_MLP_TEXT = NUMPY_MLP.replace(
+    'print(json.dumps({"loss": float(loss), **{"d" + k: v.tolist() for k, v in grads.items()}}))',
+    'print("loss", loss)\nfor name in ("W1", "b1", "W2", "b2", "W3", "b3"):\n'
+    '    print("d" + name, np.array2string(grads[name], threshold=200, edgeitems=3, max_line_width=100))',
+)
+
+
 # ----------------------------------------------------------------- running
 
 
 def run(command, cwd=None, env=None, timeout=None):
-    """(seconds, peak RSS in MB) of one run of `command`, its output discarded."""
+    """(seconds, peak RSS in MB) of one run of `command`, its output discarded; CPU seconds in CPU[-1]."""
     start = time.perf_counter()
     proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = None if timeout is None else start + timeout
@@ -88,11 +96,15 @@ def run(command, cwd=None, env=None, timeout=None):
         time.sleep(0.002)
     elapsed = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
+    CPU.append(usage.ru_utime + usage.ru_stime)
     err = proc.stderr.read()
     proc.stderr.close()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(map(str, command))} failed ({proc.returncode}):\n{err.decode()[-2000:]}")
     return elapsed, usage.ru_maxrss / 1024
+
+
+CPU: list[float] = []  # CPU seconds (user + system) of each run, in order: steadier than wall time on a loaded machine
 
 
 def quartiles(values):
@@ -104,12 +116,17 @@ def paired(ours, reference, runs, cwd=None, env=None):
     """Alternate the two commands; per-pair ratios of time and of peak RSS."""
     run(ours, cwd, env), run(reference, cwd, env)  # warm the page cache
     a, b, ra, rb = [], [], [], []
+    ca, cb = [], []
     for _ in range(runs):
         t, m = run(ours, cwd, env)
-        a.append(t), ra.append(m)
+        a.append(t), ra.append(m), ca.append(CPU[-1])
         t, m = run(reference, cwd, env)
-        b.append(t), rb.append(m)
+        b.append(t), rb.append(m), cb.append(CPU[-1])
+    PAIRED_CPU[:] = [ca, cb]
     return a, b, ra, rb
+
+
+PAIRED_CPU: list = [[], []]  # the CPU seconds of the last paired() call, ours and the reference's
 
 
 def report_ratio(label, a, b, target, unit="time"):
@@ -140,6 +157,7 @@ def startup_row(label, ours, reference, runs, target, env, use_valgrind):
     a, b, _, _ = paired(ours, reference, runs, env=env)
     print(f"  gradcli    median {1000 * statistics.median(a):7.1f} ms   reference median {1000 * statistics.median(b):7.1f} ms")
     ok, q = report_ratio(label, a, b, target)
+    report_ratio(label, *PAIRED_CPU, target, unit="CPU ")
     if use_valgrind:
         ia, ib = instructions(ours, env=env), instructions(reference, env=env)
         if ia and ib:
@@ -155,6 +173,7 @@ def write_mlp_inputs(folder: Path):
         np.save(folder / f"W{i}.npy", rng.standard_normal((m, n)) * np.sqrt(2.0 / m))
         np.save(folder / f"b{i}.npy", np.zeros(n))
     (folder / "mlp_numpy.py").write_text(NUMPY_MLP)
+    (folder / "mlp_numpy_text.py").write_text(NUMPY_MLP_TEXT)
 
 
 def mlp_row(gradcli, runs, env):
@@ -166,17 +185,30 @@ def mlp_row(gradcli, runs, env):
         feeds = [a for n in INPUTS for a in ("--feed", f"{n}=@{n}.npy")]
         ours = [gradcli, "eval", str(MLP_MODEL), *feeds, "--json"]
         reference = [sys.executable, "mlp_numpy.py"]
-        # the two sides compute the same numbers (else the timing means nothing)
-        doc = json.loads(subprocess.run(ours, cwd=folder, env=env, capture_output=True, text=True, check=True).stdout)
-        ref = json.loads(subprocess.run(reference, cwd=folder, env=env, capture_output=True, text=True, check=True).stdout)
-        assert abs(doc["values"]["loss"] - ref["loss"]) < 1e-10, (doc["values"]["loss"], ref["loss"])
-        for name in ("dW1", "db1", "dW2", "db2", "dW3", "db3"):
-            assert np.allclose(doc["values"][name], ref[name], rtol=1e-9, atol=1e-12), name
+        # the two sides compute the same numbers (else the timing means nothing); checked in a
+        # child process, so that this one stays small: a child's peak RSS counts from its parent's
+        check = (
+            "import json, subprocess, sys, numpy as np\n"
+            f"doc = json.loads(subprocess.run({ours!r}, capture_output=True, text=True, check=True).stdout)\n"
+            f"ref = json.loads(subprocess.run({reference!r}, capture_output=True, text=True, check=True).stdout)\n"
+            "assert abs(doc['values']['loss'] - ref['loss']) < 1e-10, (doc['values']['loss'], ref['loss'])\n"
+            "for k in ('dW1', 'db1', 'dW2', 'db2', 'dW3', 'db3'):\n"
+            "    assert np.allclose(doc['values'][k], ref[k], rtol=1e-9, atol=1e-12), k\n"
+        )
+        subprocess.run([sys.executable, "-c", check], cwd=folder, env=env, check=True)
         a, b, ra, rb = paired(ours, reference, runs, cwd=folder, env=env)
-    print(f"  gradcli    median {1000 * statistics.median(a):7.1f} ms, {statistics.median(ra):6.1f} MB peak RSS")
-    print(f"  reference  median {1000 * statistics.median(b):7.1f} ms, {statistics.median(rb):6.1f} MB peak RSS")
-    ok_time, _ = report_ratio(label, a, b, 1.15)
-    ok_mem, _ = report_ratio(label, ra, rb, 1.2, unit="RSS ")
+        print(f"  gradcli    median {1000 * statistics.median(a):7.1f} ms, {statistics.median(ra):6.1f} MB peak RSS")
+        print(f"  reference  median {1000 * statistics.median(b):7.1f} ms, {statistics.median(rb):6.1f} MB peak RSS")
+        ok_time, _ = report_ratio(label, a, b, 1.15)
+        report_ratio(label, *PAIRED_CPU, 1.15, unit="CPU ")
+        ok_mem, _ = report_ratio(label, ra, rb, 1.2, unit="RSS ")
+        print("(3b) the same as text: gradcli eval (no --json)  vs  python mlp_numpy_text.py")
+        a, b, ra, rb = paired([gradcli, "eval", str(MLP_MODEL), *feeds], [sys.executable, "mlp_numpy_text.py"], runs, cwd=folder, env=env)
+        print(f"  gradcli    median {1000 * statistics.median(a):7.1f} ms, {statistics.median(ra):6.1f} MB peak RSS")
+        print(f"  reference  median {1000 * statistics.median(b):7.1f} ms, {statistics.median(rb):6.1f} MB peak RSS")
+        report_ratio(label, a, b, 1.15)
+        report_ratio(label, *PAIRED_CPU, 1.15, unit="CPU ")
+        report_ratio(label, ra, rb, 1.2, unit="RSS ")
     return ok_time and ok_mem
 
 
@@ -197,10 +229,14 @@ def chain_row(gradcli, runs, env):
         for n in (1000, 10000):
             (folder / f"chain{n}.grad").write_text(chain_text(n))
         small, big, _, _ = paired([gradcli, "eval", "chain10000.grad"], [gradcli, "eval", "chain1000.grad"], max(5, runs // 2), cwd=folder, env=env)
+    cpu_small, cpu_big = PAIRED_CPU
     per_op = [1e6 * t / 30000 for t in small]
     lo, med, hi = quartiles(per_op)
     print(f"  10,000 lines (30,000 ops): {statistics.median(small):.2f} s, {med:.1f} us/op [{lo:.1f}, {hi:.1f}] (target <= 60: {'ok' if med <= 60 else 'MISSED'})")
+    clo, cmed, chi = quartiles([1e6 * t / 30000 for t in cpu_small])
+    print(f"  in CPU time: {statistics.median(cpu_small):.2f} s, {cmed:.1f} us/op [{clo:.1f}, {chi:.1f}]")
     ok_growth, _ = report_ratio(label, small, big, 12, unit="t(30k ops)/t(3k ops)")
+    report_ratio(label, cpu_small, cpu_big, 12, unit="CPU t(30k ops)/t(3k ops)")
     return med <= 60 and ok_growth
 
 
@@ -217,9 +253,9 @@ SCALING_COMMANDS = {
 }
 
 
-def scaling(gradcli, env, timeout, runs=3):
+def scaling(gradcli, env, timeout, runs=1):
     """Each command on chains of 1k, 3k, 10k lines and a 20,000-term sum (median of `runs`)."""
-    print(f"\nscaling (whole process, median of {runs}; growth 1k -> 10k is 10 for a linear command; runs over {timeout:g} s are cut)")
+    print(f"\nscaling (whole process, CPU seconds, median of {runs}; growth 1k -> 10k is 10 for a linear command; runs over {timeout:g} s of wall time are cut)")
     print(f"  {'command':16} {'1k':>8} {'3k':>8} {'10k':>8} {'10k/1k':>7} {'20k-term sum':>13}")
     with tempfile.TemporaryDirectory(prefix="gradcli-bench-") as tmp:
         folder = Path(tmp)
@@ -233,6 +269,7 @@ def scaling(gradcli, env, timeout, runs=3):
                 for _ in range(runs):
                     try:
                         t, _ = run([gradcli, *args(model, last)], cwd=folder, env=env, timeout=timeout)
+                        t = CPU[-1] if t is not None else None  # CPU seconds: the machine may be loaded
                     except SystemExit as failed:  # a command that refuses the model: say so, go on
                         t = None
                         print(f"  ({name} on {model} failed: {str(failed).splitlines()[-1][:100]})")
@@ -283,6 +320,7 @@ def main(argv=None):
     parser.add_argument("--only", default="startup,help,mlp,chain", help="comma-separated rows: startup, help, mlp, chain")
     parser.add_argument("--scaling", action="store_true", help="also the scaling table of every command")
     parser.add_argument("--timeout", type=float, default=120, help="seconds before a scaling run is cut")
+    parser.add_argument("--scaling-runs", type=int, default=1, help="runs of each scaling cell (the median is shown)")
     parser.add_argument("--native-blas", action="store_true", help="unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for both sides")
     parser.add_argument("--no-valgrind", action="store_true", help="no instruction counts")
     parser.add_argument("--profile", action="store_true", help="profile the one-liner's start-up")
@@ -322,7 +360,7 @@ def main(argv=None):
     if "chain" in only:
         results["chain"] = chain_row(gradcli, runs, env)
     if args.scaling:
-        scaling(gradcli, env, args.timeout)
+        scaling(gradcli, env, args.timeout, args.scaling_runs)
     if args.profile:
         print("\nprofile of `gradcli grad -e 'x**2 + x - 1' --wrt x --feed x=2`:")
         profile_startup(grad_args, env)

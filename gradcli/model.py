@@ -629,6 +629,8 @@ def claim_model(expression: str, claims, wrt=None, dtype: str = "float64", max_e
     free = [name for name, node in base.resolved.inputs.items()]
     if not claims:
         raise fail("E0032", "check -e needs --claim", help=["e.g. gradcli check -e 'x**3' --claim '3*x**2'"])
+    if not free:
+        raise fail("E0032", "the expression has no free names, so there is no derivative to claim", help=["e.g. gradcli check -e 'x**3' --claim '3*x**2'"])
     explicit = list(wrt or [])
     for x in explicit:
         if x not in free:
@@ -658,5 +660,6 @@ def claim_model(expression: str, claims, wrt=None, dtype: str = "float64", max_e
     labels = []
     for claim, (x, body) in zip(model.resolved.claims, pairs):
         claim.text = f"∂expr/∂{x} == {body}"
+        claim.label = f"claim {len(labels) + 1}"  # the report's name for it: its line is of no file
         labels.append(claim.text)
     return model, labels

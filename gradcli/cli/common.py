@@ -164,24 +164,33 @@ def guarded(body):
         ctx = click.get_current_context()
         run = Run(ctx.info_name, options or Options())
         try:
-            code = body(run, *args, **kwargs)
-        except GradcliError as error:
-            code = run.failure(error)
-        except KeyboardInterrupt:
-            code = report_interrupt([], run)
-        except BrokenPipeError:  # the reader closed stdout (`| head -1`): stop quietly
-            code = closed_pipe()
-        except RecursionError:
-            code = run.failure(fail("E0316", "the model is nested too deeply to evaluate"))
-        except MemoryError:
-            code = run.failure(fail("E0305", "out of memory: a tensor is too large", help=["lower the sizes, or --max-elements to refuse them early"]))
-        except (click.ClickException, click.exceptions.Exit, SystemExit):
-            raise
-        except Exception:  # a bug of ours: one line, and the traceback with --debug
-            code = internal_error(run)
+            code = _reported(run, body, args, kwargs)
+        except BrokenPipeError:  # the reader closed stdout or stderr (`| head -1`): stop quietly
+            code = closed_pipe()  # (Click itself would exit 1)
         ctx.exit(int(code or ExitCode.OK))
 
     return inner
+
+
+def _reported(run, body, args, kwargs) -> int:
+    """The command's exit status, its failures reported as diagnostics."""
+    try:
+        code = body(run, *args, **kwargs)
+    except GradcliError as error:
+        code = run.failure(error)
+    except KeyboardInterrupt:
+        code = report_interrupt([], run)
+    except BrokenPipeError:
+        raise
+    except RecursionError:
+        code = run.failure(fail("E0316", "the model is nested too deeply to evaluate"))
+    except MemoryError:
+        code = run.failure(fail("E0305", "out of memory: a tensor is too large", help=["lower the sizes, or --max-elements to refuse them early"]))
+    except (click.ClickException, click.exceptions.Exit, SystemExit):
+        raise
+    except Exception:  # a bug of ours: one line, and the traceback with --debug
+        code = internal_error(run)
+    return code
 
 
 def closed_pipe() -> int:

@@ -91,7 +91,7 @@ def evaluate(fetches, feeds: dict[Node, np.ndarray] | None = None, seed: int = 0
     missing = [n for n in order if n.op is PLACEHOLDER and not n.inputs and n not in feeds]
     if missing:
         raise missing_feeds(missing)
-    releases = _releases(order, fetches, feeds) if keep == "fetches" else {}
+    last_use = _last_uses(order, fetches, feeds) if keep == "fetches" else None
     bound = None if max_elements is None else LIVE_FACTOR * max_elements
     live = 0  # elements held in `values`
     values = Values()
@@ -129,26 +129,29 @@ def evaluate(fetches, feeds: dict[Node, np.ndarray] | None = None, seed: int = 0
             live += np.size(out)
             if bound is not None and live > bound:  # a feed, or a size no shape rule foretold
                 raise _over_live_bound(node, live - np.size(out), np.size(out), bound, max_elements)
-            done = releases.get(index)
-            if done:
-                for n in done:
-                    live -= np.size(values.pop(n))
+            if last_use is not None and node not in feeds:
+                for i in node.inputs:
+                    if last_use.get(i) == index and i in values:
+                        live -= np.size(values.pop(i))
     return values
 
 
-def _releases(order: list[Node], fetches, feeds) -> dict[int, list[Node]]:
-    """position in `order` -> the nodes whose last use is there (fetches are never released)."""
+def _last_uses(order: list[Node], fetches, feeds) -> dict[Node, int]:
+    """node -> position in `order` of its last consumer, for the nodes to release there.
+
+    Fetches are never released. One dict of ints and no list per node: a
+    list for each of 100,000 nodes would wake the garbage collector over the
+    whole graph many times (seconds on a long chain).
+    """
     last: dict[Node, int] = {}
     for index, node in enumerate(order):
         if node not in feeds:
             for i in node.inputs:
                 last[i] = index
-    kept = {n for n in fetches if isinstance(n, Node)}
-    releases: dict[int, list[Node]] = {}
-    for node, index in last.items():
-        if node not in kept:
-            releases.setdefault(index, []).append(node)
-    return releases
+    for n in fetches:
+        if isinstance(n, Node):
+            last.pop(n, None)
+    return last
 
 
 def _over_live_bound(node: Node, live: int, size: int, bound: int, limit: int):

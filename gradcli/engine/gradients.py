@@ -15,7 +15,7 @@ from .graph import Node, apply, cast_weak, gc_paused
 from .dtypes import dtype_name, is_float, shape_str, static_size
 from .registry import LEAVES, NO_GRADIENT, NOT_DIFFERENTIABLE
 from ..source import Label, Span
-from ..errors import fail
+from ..errors import GradcliError, fail
 
 UNCONNECTED_CHOICES = ("none", "zero")
 
@@ -130,7 +130,13 @@ def _gradients(ys, xs, grad_ys, stop_gradients, unconnected_gradients, span, tra
             continue
         if node.op.grad == NO_GRADIENT:
             raise _no_rule(node, span)
-        sent = node.op.grad(g, node)
+        try:
+            sent = node.op.grad(g, node)
+        except GradcliError as error:  # a rule's own error (a custom gradient's) with no place of its own
+            for d in error.diagnostics:
+                if d.span is None and span is not None:
+                    d.span, d.label = span, d.label or "while computing this gradient"
+            raise
         if type(sent) not in (list, tuple) or len(sent) != len(node.inputs):
             raise _rule_broken(node, sent)
         step = Step(node, g, parts) if trace is not None else None

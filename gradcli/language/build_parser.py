@@ -121,26 +121,29 @@ def _lark_runtime():
     return types.SimpleNamespace(Token=Token, Indenter=Indenter, PostLex=PostLex)
 
 
-def build_lark(transformer=None):
-    """A Lark parser built from the grammar text, the way the shipped one was (tests compare the two)."""
+def build_lark(transformer=None, grammar=None, postlexer=None):
+    """A Lark parser built from the grammar text, the way the shipped one was (tests compare the two).
+
+    grammar and postlexer (a function of the runtime, as parse._postlexer) default to gradcli's.
+    """
     from lark import Lark
 
     from . import parse
 
-    postlex = parse._postlexer(_lark_runtime())
-    return Lark(parse.grammar_text(), postlex=postlex, transformer=transformer, **OPTIONS)
+    postlex = (postlexer or parse._postlexer)(_lark_runtime())
+    return Lark(grammar if grammar is not None else parse.grammar_text(), postlex=postlex, transformer=transformer, **OPTIONS)
 
 
-def generate() -> str:
-    """The text of _lark_standalone.py for the current grammar."""
+def generate(grammar=None, postlexer=None) -> str:
+    """The text of _lark_standalone.py for the current grammar (or the given one)."""
     import lark
     from lark.tools.standalone import gen_standalone
 
     from . import parse
 
-    grammar = parse.grammar_text()
-    always_accept = parse._postlexer(_lark_runtime()).always_accept
-    built = build_lark()
+    grammar = grammar if grammar is not None else parse.grammar_text()
+    always_accept = (postlexer or parse._postlexer)(_lark_runtime()).always_accept
+    built = build_lark(grammar=grammar, postlexer=postlexer)
     # The postlexer shaped the tables (its terminals are kept) but is given again at load
     # time: it is no part of the data (Lark would write the object's repr).
     built.options.postlex = None

@@ -43,9 +43,10 @@ def report_lines(report: CheckReport, precision: int = 6, model_name: str = "the
     if not report.claims:
         lines.append(("no expect claims in this model", "dim"))
     for c in report.claims:
-        head = f"line {c.claim.span.line}  expect {c.claim.text}"
+        head = f"{getattr(c.claim, 'label', None) or f'line {c.claim.span.line}'}  expect {c.claim.text}"
         checked = c.checked
-        unchecked = c.unchecked
+        # the fed point needing an input nobody fed is not news: that input is drawn everywhere else
+        unchecked = [(p, why) for p, why in c.unchecked if not (p == 0 and why.startswith("needs "))] if checked else c.unchecked
         not_checked_note = f"; not checked at {_plural(len(unchecked), 'point')}: {_reasons(unchecked)}" if unchecked else ""
         if c.status == UNCHECKED:
             lines.append((f"-  {head}", "dim"))

@@ -26,8 +26,13 @@ def print_styled(lines) -> None:
     # the choice is made (--color beats NO_COLOR and FORCE_COLOR): Rich must not
     # second-guess it from the environment or from TERM
     console = Console(force_terminal=True, no_color=False, color_system="standard", highlight=False, soft_wrap=True)
+    console.on_broken_pipe = _closed  # Rich would exit 1; the command's edge makes it a quiet 141
     for text, style, *spans in lines:
         line = Text(text, style=STYLES.get(style, style))
         for start, end, part in spans[0] if spans else ():
             line.stylize(STYLES.get(part, part), start, end)
         console.print(line)
+
+
+def _closed():
+    raise BrokenPipeError("stdout was closed")

@@ -101,6 +101,7 @@ def test_one_line_check_with_several_variables_and_json():
     (["-e", "x * y", "--claim", "z=1"], "E0032"),  # no such free name
     (["-e", "x * y", "--wrt", "z", "--claim", "1"], "E0032"),
     (["-e", "x * y"], "E0032"),  # no claim
+    (["-e", "1.0", "--claim", "0"], "E0032"),  # nothing to differentiate
     (["-e", "x", "--claim", "1 +"], "E0101"),  # the claim's own syntax error
 ])
 def test_one_line_check_usage_errors(args, code):

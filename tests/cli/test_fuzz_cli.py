@@ -8,6 +8,7 @@ strings. Hostile inputs (huge, deep, binary) are tested one by one below.
 from __future__ import annotations
 
 import json
+import os
 
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
@@ -308,13 +309,12 @@ def command_lines(draw):
     return args, seed, stdin
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture], database=None)
+@settings(max_examples=int(os.environ.get("GRADCLI_FUZZ_EXAMPLES", 80)),  # more for a long run
+           deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture], database=None)
 @given(case=command_lines(), as_json=st.booleans())
 def test_every_command_and_option(tmp_path_factory, case, as_json):
     """Any command line built from every command's own options: no traceback, a documented
     exit status, and with --json strict JSON: one document (one a row for a batch)."""
-    import os
-
     args, seed, stdin = case
     folder = tmp_path_factory.mktemp("cmd")
     if seed is not None:

@@ -758,3 +758,15 @@ def test_recorded_may_be_any_container():
 
     (gx,) = gradients([y], [x], recorded=Interval())
     assert value(gx) == 6.0  # a is a constant: d(a*x)/dx = a
+
+
+def test_a_custom_gradient_error_without_a_span_points_at_the_gradient_call():
+    g = Graph()
+    a = var(g, "a", 2.0)
+    b = var(g, "b", 3.0)
+    y = g.custom_gradient(a * b, [a, b], lambda up: [up[0]])  # no span given
+    call = Span(40, 60, 4, 5, 4, 25)
+    with pytest.raises(GradcliError) as e:
+        gradients([y], [a], span=call)
+    d = e.value.diagnostics[0]
+    assert (d.code, d.span, d.label) == ("E0511", call, "while computing this gradient")

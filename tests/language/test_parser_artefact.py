@@ -104,3 +104,34 @@ def test_errors_from_the_shipped_parser_are_diagnostics(text):
     with pytest.raises(ParseError) as caught:
         parse.parse(parse.Source("m", text))
     assert caught.value.diagnostics[0].code.startswith("E01")
+
+
+INDENTED = r"""
+start: _NL* stmt*
+stmt: NAME "=" NAME _NL | "if" NAME ":" _NL _INDENT stmt+ _DEDENT
+NAME: /[a-z]+/
+_NL: /(\r?\n[\t ]*)+/
+%declare _INDENT _DEDENT
+%ignore " "
+"""
+
+
+def _indenter(runtime):
+    class Indenter(runtime.Indenter):
+        NL_type, INDENT_type, DEDENT_type = "_NL", "_INDENT", "_DEDENT"
+        OPEN_PAREN_types, CLOSE_PAREN_types, tab_len = [], [], 8
+
+    return Indenter()
+
+
+def test_a_postlexer_built_on_the_runtimes_indenter_works_in_a_generated_parser(tmp_path, monkeypatch):
+    """The mechanism takes Lark's Indenter (the pasted-code grammar's postlexer), as parse._postlexer gives it."""
+    (tmp_path / "indented_parser.py").write_text(build_parser.generate(INDENTED, _indenter), encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import indented_parser
+
+    parser = indented_parser.Lark_StandAlone(postlex=_indenter(indented_parser))
+    tree = parser.parse("a = b\nif c:\n    d = e\n    if f:\n        g = h\ni = j\n")
+    assert [s.children[0] for s in tree.children] == ["a", "c", "i"]
+    assert _shape(tree) == _shape(build_parser.build_lark(grammar=INDENTED, postlexer=_indenter).parse(
+        "a = b\nif c:\n    d = e\n    if f:\n        g = h\ni = j\n"))

@@ -3,6 +3,7 @@ show a traceback, exit with a documented code, and print one JSON document with 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -62,11 +63,9 @@ def learn_command_lines(draw):
     return args
 
 
-@settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("GRADCLI_FUZZ_EXAMPLES", 40)), deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(model=mutated_models(), args=learn_command_lines(), as_json=st.booleans())
 def test_learning_commands_with_every_option(tmp_path, model, args, as_json):
-    import os
-
     (Path(tmp_path) / "m.grad").write_text(model)
     here = os.getcwd()
     os.chdir(tmp_path)

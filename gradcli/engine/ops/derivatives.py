@@ -31,7 +31,7 @@ def _custom_grad(g, node):
             "E0511",
             f"the custom gradient function returned {len(sent)} gradient{'s' if len(sent) != 1 else ''} for {len(inputs)} input{'s' if len(inputs) != 1 else ''}",
             node.span,
-            label="gradient defined here",
+            label="gradient defined here" if node.span is not None else "",
             help=["grad_fn(upstream) returns one gradient per input of the decorated function (None for none)"],
         )
     out = [None]
