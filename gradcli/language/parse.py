@@ -32,7 +32,7 @@ _GRAMMAR_FILE = "gradcli.lark"
 _LOCK = threading.Lock()
 _parser = None  # the stand-alone Lark object, built on first use
 _builder: "_AstBuilder | None" = None
-_POSTLEX = None  # the postlexer of the parser, whose `shift` maps a transcript's positions
+_SHIFT = None  # while a transcript is parsed: line -> position shift, read by the postlexer
 
 
 # ----------------------------------------------------------------- loading
@@ -75,14 +75,13 @@ class _BracketNewlines:
     always_accept = ("_NL",)
 
     def __init__(self, token_class):
-        self.shift = None  # line -> (offset delta, column delta), for transcripts
         self.Token = token_class
 
     def process(self, stream):
         Token = self.Token
         depth = 0
         indents = [0]
-        shift = self.shift
+        shift = _SHIFT  # line -> (offset delta, column delta), for transcripts
         last = None
         for token in stream:
             if shift is not None:
@@ -173,9 +172,7 @@ def _postlexer(runtime):
     own when build_parser generates the tables. Its `always_accept` is part of
     the tables: regenerate the parser after changing it.
     """
-    global _POSTLEX
-    _POSTLEX = _BracketNewlines(runtime.Token)
-    return _POSTLEX
+    return _BracketNewlines(runtime.Token)
 
 
 def _runtime():
@@ -264,8 +261,8 @@ def parse(source: Source) -> ast.Program:
     # times over during a large parse; nothing here makes cycles.
     with _LOCK:
         _builder.begin(source)
-        postlexer = _POSTLEX
-        postlexer.shift = shift
+        global _SHIFT
+        _SHIFT = shift
         enabled = gc.isenabled()
         gc.disable()
         try:
@@ -279,7 +276,7 @@ def parse(source: Source) -> ast.Program:
                 diagnostic.source = source
             raise
         finally:
-            postlexer.shift = None
+            _SHIFT = None
             if enabled:
                 gc.enable()
             _builder.end()
