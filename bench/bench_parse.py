@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gradcli.language.parse import parse  # noqa: E402
-from gradcli.language.interpreter import resolve  # noqa: E402
+from gradcli.language.executor import resolve  # noqa: E402
 from gradcli.source import Source  # noqa: E402
 
 OPS_PER_LINE = 3

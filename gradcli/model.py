@@ -22,7 +22,7 @@ from .learn.claims import compare_sides
 from .engine.graph import Node
 from .engine.dtypes import dtype_name, shape_str
 from .language.parse import parse
-from .language.interpreter import resolve
+from .language.executor import resolve
 from .language.program import Claim, Derivative, ListValue, Resolved
 from .errors import Diagnostic, GradcliError, fail
 from .source import Source, shorten
@@ -31,7 +31,7 @@ DEFAULT_MAX_ELEMENTS = 100_000_000
 MAX_FILE_BYTES = 256 * 1024 * 1024  # the largest model or feed file read (README: limits)
 
 
-def load(path, dtype: str = "float64", max_elements: int = DEFAULT_MAX_ELEMENTS) -> "Model":
+def load(path, dtype: str | None = None, max_elements: int = DEFAULT_MAX_ELEMENTS) -> "Model":
     """Read and build a .grad file ("-" is not special here; pass text to loads)."""
     data = read_limited(path, "E0002", help=["check the path"])
     return loads_bytes(data, str(path), dtype, max_elements)
@@ -79,12 +79,12 @@ def too_large(code: str, shown: str):
     return fail(code, f"cannot read {shown}: file too large (the limit is {MAX_FILE_BYTES // (1024 * 1024)} MB)", help=["gradcli reads models and feed files of up to 256 MB"])
 
 
-def loads(text: str, name: str = "<string>", dtype: str = "float64", max_elements: int = DEFAULT_MAX_ELEMENTS) -> "Model":
+def loads(text: str, name: str = "<string>", dtype: str | None = None, max_elements: int = DEFAULT_MAX_ELEMENTS) -> "Model":
     """Build a model from .grad source text."""
     return Model(Source(name, text), dtype, max_elements)
 
 
-def loads_bytes(data: bytes, name: str, dtype: str = "float64", max_elements: int = DEFAULT_MAX_ELEMENTS) -> "Model":
+def loads_bytes(data: bytes, name: str, dtype: str | None = None, max_elements: int = DEFAULT_MAX_ELEMENTS) -> "Model":
     from .language.parse import decode_source
 
     return Model(decode_source(data, name), dtype, max_elements)
@@ -140,15 +140,31 @@ def _located(method):
 class Model:
     """A built .grad program: its graph, names, claims and gradient calls."""
 
-    def __init__(self, source: Source, dtype: str = "float64", max_elements: int = DEFAULT_MAX_ELEMENTS, expression: bool = False):
+    def __init__(self, source: Source, dtype: str | None = None, max_elements: int = DEFAULT_MAX_ELEMENTS, expression: bool = False, feeds: dict | None = None, seed: int = 0):
         self.source = source
-        self.dtype = np.dtype(dtype)
         self.max_elements = max_elements
         self.program = parse(source)
         self.expression = bool(expression)
         if expression:
             self.program = _expression_program(self.program, expression if isinstance(expression, dict) else {})
-        self.resolved: Resolved = resolve(self.program, dtype, max_elements)
+            dtype = dtype or "float64"
+        self._asked_dtype = dtype
+        self._fed_now = {}
+        self._ran_with = (None, 0)
+        self.resolved: Resolved = resolve(self.program, dtype, max_elements, feeds, seed)
+        self._ran_with = (_feeds_key(feeds) if self.resolved.evaluated else None, seed)
+        self.dtype = self.resolved.graph.float_dtype
+
+    def rerun(self, feeds, seed=0) -> bool:
+        """Run the script again when it evaluated tensors itself (sess.run, print) and the feeds changed."""
+        if not self.resolved.evaluated:
+            return False
+        key = (_feeds_key(feeds), seed)
+        if key == self._ran_with:
+            return False
+        self.resolved = resolve(self.program, self._asked_dtype, self.max_elements, feeds, seed)
+        self._ran_with = key
+        return True
 
     @property
     def graph(self):
@@ -177,7 +193,9 @@ class Model:
         if self.resolved.fetches:
             return list(dict.fromkeys(name for name, _ in self.resolved.fetches))  # once each, in order
         # a name bound to a dtype or a string (dt = float32) is not a value to show
-        return [n for n in self.resolved.shown if isinstance(self.resolved.bindings[n], (Node, ListValue, Unconnected))]
+        bindings = self.resolved.bindings
+        names = [n for n in self.resolved.shown if isinstance(bindings.get(n), (Node, ListValue, Unconnected)) or _tensor_dict(bindings.get(n))]
+        return names
 
     # ----- feeds -----
 
@@ -207,12 +225,23 @@ class Model:
     @_located
     def run(self, feeds: dict | None = None, fetch=None, seed: int = 0, claims: bool = True) -> RunResult:
         """Evaluate the fetched names (and the expect claims whose inputs are fed)."""
+        self.rerun(feeds, seed)
         fed = self.feed_dict(feeds)
+        self._fed_now = fed
         names = self.fetch_names(fetch)
         values_of = {name: self._value(name) for name in names}
+        unfed = {}
+        if self.resolved.evaluated and not fetch:
+            # a script that ran its own sessions: a name whose placeholders it fed only in its
+            # feed_dict is shown with its type, not evaluated
+            for name in names:
+                missing = _missing_inputs(_nodes_in(values_of[name]), fed)
+                if missing:
+                    unfed[name] = missing
         wanted = []
-        for value in values_of.values():
-            wanted.extend(_nodes_in(value))
+        for name, value in values_of.items():
+            if name not in unfed:
+                wanted.extend(_nodes_in(value))
         evaluable_claims = []
         claim_results = []
         if claims:
@@ -224,7 +253,7 @@ class Model:
                     evaluable_claims.append(claim)
                     wanted += [claim.lhs, claim.rhs]
         values = evaluate(wanted, fed, seed, self.max_elements, keep="fetches")
-        entries = [self._entry(name, values_of[name], values) for name in names]
+        entries = [self._entry(name, values_of[name], values) if name not in unfed else self._unfed_entry(name, values_of[name], unfed[name]) for name in names]
         for claim in evaluable_claims:
             lhs, rhs = self.present(claim.lhs, values[claim.lhs]), self.present(claim.rhs, values[claim.rhs])
             c = compare_sides(claim, lhs, rhs)
@@ -283,10 +312,14 @@ class Model:
             grad_ys = [None if s is None else seed_node(self.graph, s, y_nodes[i] if i < len(ys) else None, ys[i] if i < len(ys) else "?") for i, s in enumerate(seeds)]
         stop_nodes = [self._tensor(s) for s in stop]
         results = build_gradients(y_nodes, x_nodes, grad_ys, stop_nodes, unconnected)
-        return GradientRequest(list(ys), list(xs), y_nodes, x_nodes, results, stop_nodes, grad_ys)
+        request = GradientRequest(list(ys), list(xs), y_nodes, x_nodes, results, stop_nodes, grad_ys)
+        request.seeds, request.stop_names, request.unconnected = seeds, list(stop), unconnected
+        return request
 
     @_located
     def run_gradients(self, request: "GradientRequest", feeds=None, seed: int = 0) -> "GradResult":
+        if self.rerun(feeds, seed):
+            request = self.gradient_request(request.ys, request.xs, request.seeds, request.stop_names, request.unconnected)
         fed = self.feed_dict(feeds)
         wanted = list(request.y_nodes) + [r for r in request.results if isinstance(r, Node)]
         values = evaluate(wanted, fed, seed, self.max_elements, keep="fetches")
@@ -376,8 +409,20 @@ class Model:
                     return value.astype(np.int32)
         return value
 
+    def _unfed_entry(self, name, value, missing) -> Entry:
+        reason = f"not evaluated: needs {', '.join(missing)} (fed only inside the script)"
+        if isinstance(value, Node):
+            return Entry(name, "tensor", None, value.dtype, None, reason)
+        items = value.items if isinstance(value, ListValue) else list(value.values())
+        return Entry(name, "list", [None] * len(items), [getattr(v, "dtype", None) for v in items], [None] * len(items), [reason] * len(items))
+
     def _entry(self, name: str, value, values) -> Entry:
         derivatives = self.resolved.derivatives
+        if _tensor_dict(value):
+            vals = {k: self.present(v, values[v]) if isinstance(v, Node) else None for k, v in value.items()}
+            return Entry(name, "dict", vals, {k: v.dtype if v is not None else None for k, v in vals.items()},
+                         {k: derivatives.get(v) for k, v in value.items()},
+                         {k: v.reason if isinstance(v, Unconnected) else None for k, v in value.items()})
         if isinstance(value, ListValue):
             items = value.items
             vals = [self.present(v, values[v]) if isinstance(v, Node) else None for v in items]
@@ -406,6 +451,9 @@ class GradientRequest:
     results: list  # Node or Unconnected per x
     stop: list[Node]
     grad_ys: list | None
+    seeds: object = None  # as asked, to build the request again after a rerun
+    stop_names: list = field(default_factory=list)
+    unconnected: str = "none"
 
     def derivative(self, x: str) -> Derivative:
         return Derivative(list(self.ys), x)
@@ -419,12 +467,28 @@ class GradResult:
     warnings: list
 
 
+def _feeds_key(feeds):
+    import json
+
+    try:
+        return json.dumps(feeds or {}, sort_keys=True, default=lambda v: np.asarray(v).tolist())
+    except (TypeError, ValueError, RecursionError):
+        return object()  # never equal: run again
+
+
 def _nodes_in(value):
     if isinstance(value, Node):
         return [value]
     if isinstance(value, ListValue):
         return [v for v in value.items if isinstance(v, Node)]
+    if _tensor_dict(value):
+        return [v for v in value.values() if isinstance(v, Node)]
     return []
+
+
+def _tensor_dict(value) -> bool:
+    """A dict of tensors by string key (tape.gradient of a dict of sources)."""
+    return isinstance(value, dict) and bool(value) and all(isinstance(k, str) and isinstance(v, (Node, Unconnected)) for k, v in value.items())
 
 
 def _missing_inputs(nodes, fed) -> list[str]:

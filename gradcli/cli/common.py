@@ -97,7 +97,7 @@ class Run:
     def base_doc(self) -> dict:
         from ..render.document import base
 
-        return base(self.command, self.model_name, self.dtype, self.seed)
+        return base(self.command, self.model_name, self.dtype or "float64", self.seed)
 
     def failure(self, error: GradcliError, row: int | None = None) -> int:
         """Report an error as text on stderr, or as a JSON document with ok false."""
@@ -225,7 +225,7 @@ def report_interrupt(args, run: "Run | None" = None) -> int:
             from ..render.diagnostics import diagnostic_to_json
 
             doc = {"format_version": 1, "version": __version__, "command": run.command if run else next((a for a in args if not a.startswith("-")), None),
-                   "ok": False, "model": run.model_name if run else None, "dtype": run.dtype if run else "float64", "seed": run.seed if run else 0}
+                   "ok": False, "model": run.model_name if run else None, "dtype": (run.dtype or "float64") if run else "float64", "seed": run.seed if run else 0}
             if run is not None and getattr(run, "row", None) is not None:
                 doc["row"] = run.row
             doc["diagnostics"] = [diagnostic_to_json(diagnostic)]

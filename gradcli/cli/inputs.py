@@ -23,7 +23,7 @@ def load_model(run, model_path: str | None, expression: str | None = None, rows=
             raise fail("E0005", "give a MODEL file or -e EXPR, not both")
         run.model_name = "<expr>"
         shapes = _fed_shapes(rows[0]) if rows is not None and len(rows) == 1 else {}
-        m = M.expression_model(expression, run.dtype, run.max_elements, shapes)
+        m = M.expression_model(expression, run.dtype or "float64", run.max_elements, shapes)
     elif model_path is None:
         raise fail("E0004", "missing MODEL: a .grad file, or - for stdin", help=["e.g. gradcli eval samples/quadratic.grad"])
     elif model_path == "-":
@@ -35,6 +35,7 @@ def load_model(run, model_path: str | None, expression: str | None = None, rows=
     else:
         run.model_name = model_path
         m = M.load(model_path, run.dtype, run.max_elements)
+    run.dtype = m.dtype.name  # the float the model computes in (float32 for TensorFlow scripts)
     run.model = m
     run.mark("parse+build")
     return m

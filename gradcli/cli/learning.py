@@ -68,7 +68,7 @@ def _check_model(run, claims, xs):
 
     if o.model is not None:
         raise fail("E0005", "give a MODEL file or -e EXPR, not both")
-    m, _ = claim_model(o.expression, list(claims), list(xs), run.dtype, run.max_elements)
+    m, _ = claim_model(o.expression, list(claims), list(xs), run.dtype or "float64", run.max_elements)
     run.model_name = f"<expr> {o.expression}"
     run.mark("parse+build")
     return m

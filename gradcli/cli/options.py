@@ -33,7 +33,7 @@ class Options:
     xs: list = field(default_factory=list)  # --wrt
     grad_ys: list = field(default_factory=list)
     stop: list = field(default_factory=list)
-    dtype: str = "float64"
+    dtype: str | None = None  # None: float64, or float32 for a script that imports tensorflow
     seed: int = 0
     precision: int = 6
     max_elements: int = 100_000_000
@@ -128,7 +128,7 @@ derivative_options = bundle(
 JSON = click.option("--json", "as_json", is_flag=True, help="Write one JSON document to stdout.")
 
 run_options = bundle(
-    click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float64", show_default=True, help="The default float dtype."),
+    click.option("--dtype", type=click.Choice(["float32", "float64"]), default=None, help="The default float dtype (float64; float32 for a script that imports tensorflow)."),
     click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True, help="Seed for random ops (and check's sampling): 0 to 2**63-1."),
     click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True, help="Significant digits in text output."),
     click.option("--max-elements", type=click.IntRange(1), default=100_000_000, show_default=True, help="Refuse any tensor larger than this."),

@@ -69,13 +69,14 @@ class Name(Node):
 
 
 class ListExpr(Node):
-    """`[a, b]`, and also a parenthesised tuple `(a, b)`."""
+    """`[a, b]`, and also a tuple `(a, b)` or `a, b` (kind "tuple") and a set `{a, b}` (kind "set")."""
 
-    __slots__ = ("items", "span")
+    __slots__ = ("items", "span", "kind")
 
-    def __init__(self, items: tuple["Expr", ...], span: Span):
+    def __init__(self, items: tuple["Expr", ...], span: Span, kind: str = "list"):
         self.items = items
         self.span = span
+        self.kind = kind
 
 
 class BinOp(Node):
@@ -120,13 +121,140 @@ class Keyword(Node):
 
 
 class Call(Node):
+    """`f(a, k=v)`; func is any expression (a Name for ops and most calls)."""
+
     __slots__ = ("func", "args", "kwargs", "span")
 
-    def __init__(self, func: Name, args: tuple["Expr", ...], kwargs: tuple[Keyword, ...], span: Span):
+    def __init__(self, func: "Expr", args: tuple["Expr", ...], kwargs: tuple[Keyword, ...], span: Span):
         self.func = func
         self.args = args
         self.kwargs = kwargs
         self.span = span
+
+
+class Attribute(Node):
+    """`value.attr` after a call, an index or brackets (a dotted name is one Name)."""
+
+    __slots__ = ("value", "attr", "span")
+
+    def __init__(self, value: "Expr", attr: str, span: Span):
+        self.value = value
+        self.attr = attr
+        self.span = span
+
+
+class Starred(Node):
+    """`*rest` in a target or `*args` in a call; `**kw` in a call has double=True."""
+
+    __slots__ = ("value", "span", "double")
+
+    def __init__(self, value: "Expr", span: Span, double: bool = False):
+        self.value = value
+        self.span = span
+        self.double = double
+
+
+class DictExpr(Node):
+    __slots__ = ("keys", "values", "span")
+
+    def __init__(self, keys: tuple, values: tuple, span: Span):
+        self.keys = keys  # a None key is a `**mapping` entry
+        self.values = values
+        self.span = span
+
+
+class BoolOp(Node):
+    """`a and b`, `a or b` (Python's: the value of one side)."""
+
+    __slots__ = ("op", "left", "right", "span")
+
+    def __init__(self, op: str, left: "Expr", right: "Expr", span: Span):
+        self.op = op
+        self.left = left
+        self.right = right
+        self.span = span
+
+
+class Not(Node):
+    __slots__ = ("operand", "span")
+
+    def __init__(self, operand: "Expr", span: Span):
+        self.operand = operand
+        self.span = span
+
+
+class IfExp(Node):
+    """`a if cond else b`."""
+
+    __slots__ = ("cond", "body", "orelse", "span")
+
+    def __init__(self, cond: "Expr", body: "Expr", orelse: "Expr", span: Span):
+        self.cond = cond
+        self.body = body
+        self.orelse = orelse
+        self.span = span
+
+
+class Param(Node):
+    """One parameter of a def or lambda; kind is "", "*" or "**"."""
+
+    __slots__ = ("name", "default", "kind", "span")
+
+    def __init__(self, name: str | None, default: "Expr | None", kind: str, span: Span):
+        self.name = name
+        self.default = default
+        self.kind = kind
+        self.span = span
+
+
+class Lambda(Node):
+    __slots__ = ("params", "body", "span")
+
+    def __init__(self, params: tuple[Param, ...], body: "Expr", span: Span):
+        self.params = params
+        self.body = body
+        self.span = span
+
+
+class Comprehension(Node):
+    """`[e for t in it if c]`; kind list, set, dict (key is set) or gen."""
+
+    __slots__ = ("kind", "elt", "key", "generators", "span")
+
+    def __init__(self, kind: str, elt: "Expr", key: "Expr | None", generators: tuple, span: Span):
+        self.kind = kind
+        self.elt = elt
+        self.key = key
+        self.generators = generators  # (target, iterable, (conditions...)) each
+        self.span = span
+
+
+class FString(Node):
+    """An f-string: its text parts and `{expr!conv:spec}` fields, parsed when run."""
+
+    __slots__ = ("text", "span")
+
+    def __init__(self, text: str, span: Span):
+        self.text = text  # the body between the quotes, as written
+        self.span = span
+
+
+class EllipsisLit(Node):
+    __slots__ = ("span",)
+
+    def __init__(self, span: Span):
+        self.span = span
+
+
+class Unsupported(Node):
+    """A Python construct outside the subset (class, try, yield, await, global, ...)."""
+
+    __slots__ = ("what", "span", "help")
+
+    def __init__(self, what: str, span: Span, help: str = ""):
+        self.what = what
+        self.span = span
+        self.help = help
 
 
 class Slice(Node):
@@ -189,14 +317,60 @@ class PlaceholderDecl(Node):
 
 
 class Assign(Node):
-    """`x = e` (unpack False) or `a, b = e` / `g, = e` (unpack True)."""
+    """`x = e` (unpack False) or `a, b = e` / `g, = e` (unpack True).
 
-    __slots__ = ("targets", "value", "unpack", "span")
+    targets are Names for the .grad forms; pasted code may also assign to an
+    index, an attribute, a starred name or a nested tuple (then `target` is set).
+    """
 
-    def __init__(self, targets: tuple[Name, ...], value: Expr, unpack: bool, span: Span):
+    __slots__ = ("targets", "value", "unpack", "span", "target", "more")
+
+    def __init__(self, targets: tuple[Name, ...], value: Expr, unpack: bool, span: Span, target=None, more=()):
         self.targets = targets
         self.value = value
         self.unpack = unpack
+        self.span = span
+        self.target = target  # the whole target expression when it is not a list of names
+        self.more = more  # further targets of a chained `a = b = e`
+
+
+class AugAssign(Node):
+    __slots__ = ("target", "op", "value", "span", "op_span")
+
+    def __init__(self, target, op: str, value, span: Span, op_span: Span):
+        self.target = target
+        self.op = op  # the binary operator: + - * ...
+        self.value = value
+        self.span = span
+        self.op_span = op_span
+
+
+class Block(Node):
+    """A compound statement: kind if/for/while/with/def, with its parts.
+
+    if: tests (one per if/elif), bodies, orelse. for: target, iter, body,
+    orelse. while: test, body, orelse. with: items ((expr, target|None)...), body.
+    def: name, params, body, decorators.
+    """
+
+    __slots__ = ("kind", "parts", "span", "head")
+
+    def __init__(self, kind: str, parts: dict, span: Span, head: Span):
+        self.kind = kind
+        self.parts = parts
+        self.span = span
+        self.head = head  # the header line, for messages about the construct
+
+
+class Simple(Node):
+    """return, pass, break, continue, del, assert, raise: kind and an optional value."""
+
+    __slots__ = ("kind", "value", "extra", "span")
+
+    def __init__(self, kind: str, value, span: Span, extra=None):
+        self.kind = kind
+        self.value = value
+        self.extra = extra
         self.span = span
 
 
@@ -228,12 +402,13 @@ class ExprStatement(Node):
 
 
 class Import(Node):
-    """`import tensorflow as tf`, `from x import y`: diagnosed as boilerplate."""
+    """`import tensorflow as tf`, `from x import y`: names (module, bound name, span) it binds."""
 
-    __slots__ = ("span",)
+    __slots__ = ("span", "names")
 
-    def __init__(self, span: Span):
+    def __init__(self, span: Span, names=()):
         self.span = span
+        self.names = names  # (dotted module or module.attribute, bound name)
 
 
 Statement = Union[VarDecl, PlaceholderDecl, Assign, Fetch, Expect, ExprStatement, Import]
@@ -242,8 +417,9 @@ Statement = Union[VarDecl, PlaceholderDecl, Assign, Fetch, Expect, ExprStatement
 class Program:
     """A parsed file: its statements, in order, and its source."""
 
-    __slots__ = ("statements", "source")
+    __slots__ = ("statements", "source", "transcript")
 
     def __init__(self, statements: list[Statement], source: Source):
         self.statements = statements
         self.source = source
+        self.transcript = False  # a pasted >>> or In [N]: session

@@ -34,8 +34,6 @@ class CallResolver:
             return self.gradient_call(short, node, positional, keywords)
         if short in ("Variable", "placeholder"):
             raise fail("E0216", f"{short}() must be assigned to a name", node.span, help=[f"write x = {short}(...) on its own line"])
-        if short in SESSION_NAMES or short.endswith("Session") or name.split(".")[-1] == "run" and "." in name:
-            raise self.boilerplate(node)
         op = NAMES.get(short)
         if op is None or "internal" in op.tags:
             raise self.unknown_op(node.func, short)
@@ -43,7 +41,10 @@ class CallResolver:
             keywords["perm"] = keywords.pop("axes")
             spans["perm"] = spans.pop("axes")
         inputs, attrs = self.bind_args(op, node, positional, keywords, spans)
-        return self.apply(op, inputs, attrs, node.span)
+        out = self.apply(op, inputs, attrs, node.span)
+        if op.name == "cast" and isinstance(out, Node) and out.weak:
+            out.weak = False  # tf.cast(3, tf.float64) is a float64 tensor, not a literal
+        return out
 
     def unknown_op(self, func: A.Name, short):
         names = [n for n, o in NAMES.items() if "internal" not in o.tags] + ["gradients", "hessians", "jacobian"]
@@ -114,7 +115,7 @@ class CallResolver:
 
     def gradient_call(self, kind, node: A.Call, positional, keywords):
         spans = {k.name: k for k in node.kwargs}
-        allowed = _GRADIENT_KWARGS if kind == "gradients" else ("name",)
+        allowed = (_GRADIENT_KWARGS if kind == "gradients" else ("name",)) + ("ys", "xs")
         for key in keywords:
             if key not in allowed:
                 sig = "gradients(ys, xs, grad_ys=None, stop_gradients=None, unconnected_gradients=\"none\")" if kind == "gradients" else f"{kind}(ys, xs)"

@@ -23,23 +23,6 @@ from .program import Claim, DType, ListValue, Resolved
 _MAX_LIST_DEPTH = 32  # deeper literals are never meant; the limit keeps list helpers shallow
 
 
-def resolve(program: A.Program, float_dtype="float64", max_elements: int = 100_000_000) -> Resolved:
-    """Build the graph of a parsed program; raise GradcliError at the first error."""
-    resolver = Resolver(program.source, Graph(float_dtype, max_elements))
-    try:
-        with gc_paused():
-            for stmt in program.statements:
-                resolver.statement(stmt)
-    except GradcliError as error:
-        for d in error.diagnostics:
-            if d.source is None:
-                d.source = program.source
-        raise
-    for d in resolver.out.warnings:
-        d.source = d.source or program.source
-    return resolver.out
-
-
 class Resolver(CallResolver):
     """Statements and expressions; calls are CallResolver's (gradcli.language.calls)."""
 
@@ -65,11 +48,6 @@ class Resolver(CallResolver):
                 self.out.fetches.append((name.id, name.span))
         elif kind is A.Expect:
             self.expect(stmt)
-        elif kind is A.Import:
-            # the first line of any pasted TensorFlow code: say so, and go on
-            self.out.warnings.append(Diagnostic("W0210", "gradcli needs no imports; this line is ignored", stmt.span, label="not needed", help=["delete it: tf. and np. names work without it"]))
-        elif kind is A.ExprStatement:
-            self.bare_expression(stmt)
 
     def assign(self, stmt: A.Assign):
         value = stmt.value
@@ -79,8 +57,6 @@ class Resolver(CallResolver):
                 return self.tf_variable(stmt.targets[0], value)
             if short == "placeholder":
                 return self.tf_placeholder(stmt.targets[0], value)
-            if short in SESSION_NAMES or short.endswith("Session"):
-                raise self.boilerplate(value)
         result = self.expr(value)
         if stmt.unpack:
             pieces = self.unpack(result, len(stmt.targets), stmt)
@@ -247,25 +223,6 @@ class Resolver(CallResolver):
         lhs, rhs = self.expr(e.left), self.expr(e.right)
         lhs, rhs = self.tensor(lhs, e.left.span), self.tensor(rhs, e.right.span)
         self.out.claims.append(Claim(lhs, rhs, stmt.text, stmt.span))
-
-    def bare_expression(self, stmt: A.ExprStatement):
-        e = stmt.expr
-        if isinstance(e, A.Call):
-            short = namespaces.short_name(e.func.id)
-            if short in SESSION_NAMES or short.endswith("Session") or e.func.id.split(".")[-1] in ("run", "eval", "initializer"):
-                raise self.boilerplate(e)
-        raise fail("E0211", "this expression is computed and thrown away", stmt.span, help=["bind it to a name to see it: y = ..."])
-
-    def boilerplate(self, call: A.Call):
-        if call.func.id == "print":
-            return fail("E0210", "gradcli needs no print(): eval shows every name the model binds", call.span, label="not needed", help=["delete it, or list what to show: fetch NAME"])
-        return fail(
-            "E0210",
-            f"gradcli needs no session: {call.func.id}() is TensorFlow boilerplate",
-            call.span,
-            label="not needed",
-            help=["delete it: gradcli evaluates the names you bind (or `fetch`), with values from --feed"],
-        )
 
     # ----- expressions: an explicit post-order stack -----
 

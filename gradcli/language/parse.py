@@ -14,6 +14,7 @@ each callback builds one node from its children.
 from __future__ import annotations
 
 import gc
+import re
 import threading
 
 from . import ast
@@ -21,7 +22,7 @@ from .ast_builder import KEYWORDS, _AstBuilder
 from .syntax_errors import _diagnose
 from ..codes import SYNTAX_CODES as CODES
 from ..errors import Diagnostic, ParseError
-from ..source import Source
+from ..source import Source, Span
 
 __all__ = ["parse", "decode_source", "grammar_text", "CODES", "KEYWORDS"]
 
@@ -31,6 +32,7 @@ _GRAMMAR_FILE = "gradcli.lark"
 _LOCK = threading.Lock()
 _parser = None  # the stand-alone Lark object, built on first use
 _builder: "_AstBuilder | None" = None
+_POSTLEX = None  # the postlexer of the parser, whose `shift` maps a transcript's positions
 
 
 # ----------------------------------------------------------------- loading
@@ -60,23 +62,107 @@ def grammar_text() -> str:
     return (package.parent / "grammar" / _GRAMMAR_FILE).read_text(encoding="utf-8")
 
 
+_OPEN = frozenset({"LPAR", "LSQB", "LBRACE"})
+_CLOSE = frozenset({"RPAR", "RSQB", "RBRACE"})
+
+
 class _BracketNewlines:
-    """Postlexer: drops newlines inside ( ) and [ ], so expressions may span lines."""
+    """Postlexer: drops newlines inside ( ) [ ] { }, so expressions may span lines,
+    and turns indentation into _INDENT/_DEDENT tokens (Python's rule, tabs to
+    multiples of 8). For a pasted REPL transcript, `shift` moves each token back
+    to its place in the original text (the prompts were cut before lexing)."""
 
     always_accept = ("_NL",)
 
+    def __init__(self, token_class):
+        self.shift = None  # line -> (offset delta, column delta), for transcripts
+        self.Token = token_class
+
     def process(self, stream):
+        Token = self.Token
         depth = 0
+        indents = [0]
+        shift = self.shift
+        last = None
         for token in stream:
+            if shift is not None:
+                _move(token, shift)
             kind = token.type
             if kind == "_NL":
                 if depth:
                     continue
-            elif kind == "LPAR" or kind == "LSQB":
+                yield token
+                text = token.value
+                tail = text[text.rfind("\n") + 1:]
+                if "#" in tail:  # a comment on the last line, at the end of the input
+                    continue
+                indent = len(tail.replace("\f", "").expandtabs(8))
+                if indent > indents[-1]:
+                    indents.append(indent)
+                    yield Token("_INDENT", tail, token.end_pos - len(tail), token.end_line, 1, token.end_line, token.end_column, token.end_pos)
+                elif indent < indents[-1]:
+                    while indent < indents[-1]:
+                        indents.pop()
+                        yield Token("_DEDENT", "", token.end_pos, token.end_line, token.end_column, token.end_line, token.end_column, token.end_pos)
+                    if indent != indents[-1]:
+                        span = Span(token.end_pos - len(tail), token.end_pos, token.end_line, 1, token.end_line, token.end_column)
+                        raise ParseError(Diagnostic("E0117", "this line's indentation matches no outer block", span,
+                                                    label="inconsistent indentation",
+                                                    help=["indent it as the block it belongs to"]))
+                continue
+            if kind in _OPEN:
                 depth += 1
-            elif (kind == "RPAR" or kind == "RSQB") and depth:
+            elif kind in _CLOSE and depth:
                 depth -= 1
+            last = token
             yield token
+        while len(indents) > 1:
+            indents.pop()
+            end = last if last is not None else None
+            yield Token("_DEDENT", "", end.end_pos if end else 0, end.end_line if end else 1, end.end_column if end else 1, end.end_line if end else 1, end.end_column if end else 1, end.end_pos if end else 0)
+
+
+def _move(token, shift) -> None:
+    """Token positions in the un-prompted text -> positions in the transcript."""
+    offset, column = shift.get(token.line, (0, 0))
+    token.start_pos += offset
+    token.column += column
+    end_offset, end_column = shift.get(token.end_line, (0, 0))
+    token.end_pos += end_offset
+    token.end_column += end_column
+
+
+_DOCTEST = re.compile(r">>>(?: |$)")
+_DOCTEST_MORE = re.compile(r"\.\.\.(?: |$)")
+_IPYTHON = re.compile(r"In \[\d*\]: ?")
+_IPYTHON_MORE = re.compile(r"[ \t]*\.\.\.+: ?")
+
+
+def untranscribe(text: str):
+    """A pasted `>>> ` or `In [N]: ` session -> (its code, line -> position shift), or None.
+
+    Only prompted lines are code; the transcript's own output lines become
+    empty lines, so line numbers stay those of the original text.
+    """
+    first = next((line for line in text.split("\n") if line.strip()), "")
+    if _DOCTEST.match(first):
+        prompts = (_DOCTEST, _DOCTEST_MORE)
+    elif _IPYTHON.match(first):
+        prompts = (_IPYTHON, _IPYTHON_MORE)
+    else:
+        return None
+    code, shift = [], {}
+    removed = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        match = prompts[0].match(line) or prompts[1].match(line)
+        if match:
+            cut = match.end()
+        else:
+            cut = len(line) - (1 if line.endswith("\r") else 0)
+        shift[number] = (removed + cut, cut)
+        code.append(line[cut:])
+        removed += cut
+    return "\n".join(code), shift
 
 
 def _postlexer(runtime):
@@ -87,7 +173,9 @@ def _postlexer(runtime):
     own when build_parser generates the tables. Its `always_accept` is part of
     the tables: regenerate the parser after changing it.
     """
-    return _BracketNewlines()
+    global _POSTLEX
+    _POSTLEX = _BracketNewlines(runtime.Token)
+    return _POSTLEX
 
 
 def _runtime():
@@ -166,25 +254,50 @@ def parse(source: Source) -> ast.Program:
     parser = _get_parser()
     UnexpectedInput = _runtime().UnexpectedInput
 
+    text, shift = source.text, None
+    transcript = untranscribe(text)
+    if transcript is not None:
+        text, shift = transcript
+    if not text.endswith("\n"):
+        text += "\n"  # every statement ends with a newline
     # The garbage collector would otherwise walk the growing AST many
     # times over during a large parse; nothing here makes cycles.
     with _LOCK:
         _builder.begin(source)
+        postlexer = _POSTLEX
+        postlexer.shift = shift
         enabled = gc.isenabled()
         gc.disable()
         try:
-            statements = parser.parse(source.text)
+            statements = parser.parse(text)
         except UnexpectedInput as error:
+            if shift is not None:
+                _move_error(error, shift)
             raise ParseError(_diagnose(error, source)) from None
         except ParseError as error:
             for diagnostic in error.diagnostics:
                 diagnostic.source = source
             raise
         finally:
+            postlexer.shift = None
             if enabled:
                 gc.enable()
             _builder.end()
-    return ast.Program(statements, source)
+    program = ast.Program(statements, source)
+    program.transcript = transcript is not None
+    return program
+
+
+def _move_error(error, shift) -> None:
+    """A lexer error's position, from the un-prompted text back to the transcript."""
+    line = getattr(error, "line", None)
+    if line is None or getattr(error, "token", None) is not None:
+        return  # a token's error: the token was moved already
+    offset, column = shift.get(line, (0, 0))
+    if isinstance(getattr(error, "pos_in_stream", None), int):
+        error.pos_in_stream += offset
+    if isinstance(getattr(error, "column", None), int):
+        error.column += column
 
 
 def decode_source(data: bytes, name: str) -> Source:

@@ -20,6 +20,7 @@ class ListValue:
     span: Span | None = None
     numeric: bool = False
     depth: int = 1
+    kind: str = "list"  # or "tuple" (Python's tuple in pasted code)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class Resolved:
     stop_nodes: set = field(default_factory=set)  # stop_gradients tensors, held by finite differences
     gradient_calls: list = field(default_factory=list)  # (GradientCall) for check's finite differences
     outputs: list = field(default_factory=list)  # Output: what a pasted script prints or echoes, in order
+    evaluated: bool = False  # the script evaluated tensors while it ran (sess.run, print, a condition)
 
 
 @dataclass(eq=False)

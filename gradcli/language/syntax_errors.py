@@ -17,10 +17,10 @@ from ..source import Label, Source, Span
 # stack of what was read so far. The named cases below are recognised from
 # those three, cheapest and most specific first; E0101 is what remains.
 
-_EXPR_START = frozenset({"NAME", "NUMBER", "STRING", "TRUE", "FALSE", "NONE", "LSQB", "LPAR", "ADD_OP"})
-_BINARY = frozenset({"ADD_OP", "MUL_OP", "POW_OP", "COMP_OP"})
-_OPENERS = {"LPAR": ")", "LSQB": "]"}
-_CLOSERS = {"RPAR": "(", "RSQB": "["}
+_EXPR_START = frozenset({"NAME", "NUMBER", "STRING", "TRUE", "FALSE", "NONE", "LSQB", "LPAR", "ADD_OP", "LBRACE", "NOT", "LAMBDA", "ELLIPSIS", "AWAIT", "YIELD"})
+_BINARY = frozenset({"ADD_OP", "MUL_OP", "POW_OP", "COMP_OP", "AND", "OR", "IN", "IS", "IF", "ELSE", "NOT"})
+_OPENERS = {"LPAR": ")", "LSQB": "]", "LBRACE": "}"}
+_CLOSERS = {"RPAR": "(", "RSQB": "[", "RBRACE": "{"}
 _STATEMENT_WORDS = frozenset({"VAR", "PLACEHOLDER", "FETCH", "EXPECT", "IMPORT", "FROM"})
 _KEYWORD_TYPES = _STATEMENT_WORDS | {"TRUE", "FALSE", "NONE"}
 _LINE_ENDS = frozenset({"_NL", "SEMICOLON", "$END"})
@@ -97,7 +97,20 @@ def _unexpected_token(error, source: Source) -> Diagnostic:
         # whether the file ends with one
         token = token.update("$END", "")
     kind = token.type
+    if kind == "_NL" and token.start_pos >= len(source.text.rstrip("\r\n")) and not source.text.endswith("\n"):
+        kind = "$END"  # the newline parse() added at the end of the input
+        token = _as_end(token)
     span = _token_place(token, source)
+    if kind == "_INDENT":
+        return Diagnostic("E0117", "unexpected indent", span, label="this line is indented more than the one before",
+                          help=["indent a line only inside a block (after a ':' line)"])
+    if kind == "_DEDENT" or "_INDENT" in accepts:
+        return Diagnostic("E0117", "expected an indented block", span, label="the block after ':' is empty",
+                          help=["indent the block's statements, or write pass"])
+    star = _leading_star(stack)
+    if star is not None and kind in _LINE_ENDS | {"RPAR", "RSQB"}:
+        return Diagnostic("E0103", f"missing operand before '{star.value}'", _token_span(star),
+                          label="expected an expression before this")
 
     if kind == "$END" and opens:
         return _unclosed(opens[-1], source, at_end=True)
@@ -116,8 +129,12 @@ def _unexpected_token(error, source: Source) -> Diagnostic:
     if _is_token(previous, _STATEMENT_WORDS) and kind in _AFTER_NAME:
         return _keyword_as_name(previous)
     if _is_token(previous, _BINARY) and kind not in _EXPR_START and accepts & _EXPR_START:
+        if kind in _LINE_ENDS or kind == "$END" or kind == "_NL":
+            return Diagnostic("E0103", f"missing operand after '{previous.value}', found {_found(token)}",
+                              _token_span(previous), label="expected an expression after this")
+        # the caret on the unexpected token, as rustc and Python put it: `y * * y` points at the second `*`
         return Diagnostic("E0103", f"missing operand after '{previous.value}', found {_found(token)}",
-                          _token_span(previous), label="expected an expression after this")
+                          span, label="expected an expression here", labels=[Label(_token_span(previous), "this operator")])
     if kind in _BINARY and kind != "ADD_OP" and accepts & _EXPR_START:
         return Diagnostic("E0103", f"missing operand before '{token.value}'", span,
                           label="expected an expression before this")
@@ -317,6 +334,28 @@ def _comment_start(line: str) -> int | None:
     return None
 
 
+class _Place:
+    """A token-like position the parser did not make (the end of the input, a `*`)."""
+
+    def __init__(self, type, value, start_pos, line, column, end_line, end_column, end_pos):
+        self.type, self.value = type, value
+        self.start_pos, self.line, self.column = start_pos, line, column
+        self.end_line, self.end_column, self.end_pos = end_line, end_column, end_pos
+
+
+def _as_end(token):
+    return _Place("$END", "", token.start_pos, token.line, token.column, token.line, token.column, token.start_pos)
+
+
+def _leading_star(stack):
+    """A `*` read where an expression should start (`y = * 2`): the parser took it for `*rest`."""
+    if stack and type(stack[-1]) is ast.Starred and not stack[-1].double:
+        if len(stack) == 1 or _is_token(stack[-2], {"EQUAL", "LPAR", "LSQB", "_NL"}):
+            span = stack[-1].span
+            return _Place("MUL_OP", "*", span.start, span.line, span.column, span.line, span.column + 1, span.start + 1)
+    return None
+
+
 def _found(token) -> str:
     kind, value = token.type, token.value
     if kind == "$END":
@@ -336,7 +375,11 @@ def _found(token) -> str:
 
 def _expected_words(accepts) -> str:
     """The accepted terminals in words: 'an expression, ')' or ','', never terminal names."""
-    accepts = set(accepts)
+    accepts = set(accepts) - {"DOT", "AUG_OP", "_INDENT", "_DEDENT", "ELLIPSIS", "AWAIT", "YIELD", "LAMBDA"}
+    if accepts & _LINE_ENDS:
+        accepts -= {"COMMA", "EQUAL"}  # a tuple or a chained assignment is rarely what was meant
+    if "NAME" in accepts and "COMP_OP" not in accepts:
+        accepts -= {"MUL_OP", "POW_OP"}  # only `*args` / `**kwargs` could start here
     words = []
     if "NUMBER" in accepts and "NAME" in accepts:
         words.append("an expression")

@@ -35,16 +35,22 @@ def entries_json(entries) -> dict:
     values, shapes, dtypes, kinds, derivatives = {}, {}, {}, {}, {}
     for e in entries:
         kinds[e.name] = e.kind
-        if e.kind == "list":
+        if e.kind == "dict":
+            values[e.name] = {k: to_json(v) for k, v in e.value.items()}
+            shapes[e.name] = {k: list(v.shape) if v is not None else None for k, v in e.value.items()}
+            dtypes[e.name] = {k: v.dtype.name if v is not None else None for k, v in e.value.items()}
+            if any(d is not None for d in e.derivative.values()):
+                derivatives[e.name] = {k: derivative_json(d, e.reason.get(k)) for k, d in e.derivative.items()}
+        elif e.kind == "list":
             values[e.name] = [to_json(v) for v in e.value]
             shapes[e.name] = [list(v.shape) if v is not None else None for v in e.value]
-            dtypes[e.name] = [v.dtype.name if v is not None else None for v in e.value]
+            dtypes[e.name] = [v.dtype.name if v is not None else (d.name if d is not None else None) for v, d in zip(e.value, e.dtype or [None] * len(e.value))]
             if any(d is not None for d in e.derivative):
                 derivatives[e.name] = [derivative_json(d, r) for d, r in zip(e.derivative, e.reason)]
         else:
             values[e.name] = to_json(e.value)
             shapes[e.name] = list(e.value.shape) if e.value is not None else None
-            dtypes[e.name] = e.value.dtype.name if e.value is not None else None
+            dtypes[e.name] = e.value.dtype.name if e.value is not None else (e.dtype.name if e.dtype is not None else None)
             if e.derivative is not None:
                 derivatives[e.name] = derivative_json(e.derivative, e.reason)
     return {"values": values, "shapes": shapes, "dtypes": dtypes, "kinds": kinds, "derivatives": derivatives}

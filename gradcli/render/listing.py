@@ -31,7 +31,10 @@ def derivative_label(derivative) -> str:
 def entry_rows(entries, precision: int) -> list[Row]:
     rows = []
     for e in entries:
-        if e.kind == "list":
+        if e.kind == "dict":
+            for key, value in e.value.items():
+                rows.append(_row(f"{e.name}[{key!r}]", value, e.derivative.get(key), e.reason.get(key), precision))
+        elif e.kind == "list":
             if not e.value:
                 rows.append(Row(e.name, "list", "[]", "empty list"))
             for i, value in enumerate(e.value):

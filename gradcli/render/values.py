@@ -142,3 +142,23 @@ def json_safe(x):
         return None
     x = float(x)
     return x if math.isfinite(x) else _finite_or_name(x)
+
+
+def output_json(value):
+    """(value, dtype, shape) of one output entry: arrays as nested lists, tuples as lists, None gradients as null."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray) or isinstance(value, np.generic):
+        array = np.asarray(value)
+        return to_json(array), array.dtype.name, list(array.shape)
+    if isinstance(value, (list, tuple)):
+        parts = [output_json(v) for v in value]
+        return [p[0] for p in parts], [p[1] for p in parts], [p[2] for p in parts]
+    if isinstance(value, dict):
+        parts = {str(k): output_json(v) for k, v in value.items()}
+        return {k: p[0] for k, p in parts.items()}, {k: p[1] for k, p in parts.items()}, {k: p[2] for k, p in parts.items()}
+    if isinstance(value, float):
+        return json_safe(value), "float", []
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return value, type(value).__name__ if value is not None else None, None
+    return None, None, None  # a None gradient (Unconnected)

@@ -57,7 +57,7 @@ def test_bundles_hand_the_command_one_options_object():
     assert seen["model"] == "m.grad" and seen["expression"] is None
     assert seen["feeds"] == ["x=1", "y=2"] and seen["feeds_file"] is None
     assert seen["precision"] == 3
-    assert seen["as_json"] is True and seen["dtype"] == "float64" and seen["own"] == "mine"
+    assert seen["as_json"] is True and seen["dtype"] is None and seen["own"] == "mine"  # None: the model decides (float32 for TensorFlow scripts)
     assert seen["command"] == "probe"
 
 

@@ -1,0 +1,214 @@
+"""TensorFlow and Python runtime objects of pasted code, as plain Python objects:
+functions, modules, sessions, gradient tapes, optimizers, update ops.
+
+The interpreter (gradcli.language.executor) makes and uses them; nothing here
+evaluates a graph or reads the syntax tree beyond holding it.
+"""
+from __future__ import annotations
+
+import itertools
+
+from ..engine import graph as G
+
+
+def next_id() -> int:
+    """A node id no node made so far has: tapes record the ids made after it."""
+    return next(G._ids)
+
+
+class Spelled(str):
+    """A TensorFlow/NumPy/op name not yet called (`tf.reduce_sum`), as opposed to a string value."""
+
+    __slots__ = ()
+
+
+class Function:
+    """A def or a lambda: parameters, body, and the scope it was made in (a closure)."""
+
+    __slots__ = ("name", "params", "defaults", "body", "scope", "is_lambda", "span", "custom_gradient")
+
+    def __init__(self, name, params, defaults, body, scope, is_lambda, span):
+        self.name = name
+        self.params = params  # ast.Param tuple
+        self.defaults = defaults  # name -> value, evaluated at the def
+        self.body = body  # statements, or the lambda's expression
+        self.scope = scope
+        self.is_lambda = is_lambda
+        self.span = span
+        self.custom_gradient = False
+
+
+class Scope:
+    """One function call's local names (or the module's), and the scope around it."""
+
+    __slots__ = ("vars", "parent")
+
+    def __init__(self, vars: dict, parent: "Scope | None"):
+        self.vars = vars
+        self.parent = parent
+
+
+class Module:
+    """An imported module: tensorflow (prefix "tf"), numpy ("np"), math, or another one."""
+
+    __slots__ = ("prefix", "name", "span")
+
+    def __init__(self, prefix: str | None, name: str, span):
+        self.prefix = prefix  # None for a module gradcli does not know
+        self.name = name
+        self.span = span
+
+
+class Builtin:
+    """A Python builtin or a TensorFlow/NumPy runtime function, by its canonical name."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+
+class BoundMethod:
+    """`obj.method` before it is called."""
+
+    __slots__ = ("obj", "name")
+
+    def __init__(self, obj, name: str):
+        self.obj = obj
+        self.name = name
+
+
+class Initializer:
+    """What tf.global_variables_initializer() and friends return: running it does nothing visible."""
+
+    __slots__ = ("span",)
+
+    def __init__(self, span=None):
+        self.span = span
+
+
+class NoOpContext:
+    """tf.name_scope, tf.device, tf.control_dependencies, Graph().as_default(): `with` does nothing."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value=None):
+        self.value = value
+
+
+class UpdateOp:
+    """A graph-mode assign: running it sets the variable's value for later runs."""
+
+    __slots__ = ("variable", "value", "span")
+
+    def __init__(self, variable, value, span):
+        self.variable = variable
+        self.value = value
+        self.span = span
+
+
+class Session:
+    """tf.Session / InteractiveSession: variable values set by update ops, and closing."""
+
+    __slots__ = ("state", "closed", "span")
+
+    def __init__(self, span):
+        self.state = {}  # variable node -> ndarray set by an update op
+        self.closed = False
+        self.span = span
+
+
+class Optimizer:
+    """Any tf.train / tf.optimizers optimizer: only compute_gradients is supported."""
+
+    __slots__ = ("name", "span")
+
+    def __init__(self, name, span):
+        self.name = name
+        self.span = span
+
+
+class Tape:
+    """tf.GradientTape: the node ids made while recording, the watched tensors, and its use.
+
+    A node is recorded when its id falls in one of `intervals` (start, end);
+    the open interval of an active tape ends at infinity.
+    """
+
+    __slots__ = ("persistent", "watch_accessed", "intervals", "watched", "active", "used", "span", "paused")
+
+    def __init__(self, persistent, watch_accessed, span):
+        self.persistent = persistent
+        self.watch_accessed = watch_accessed
+        self.intervals = []
+        self.watched = set()
+        self.active = False
+        self.paused = 0
+        self.used = None  # the span of the first gradient/jacobian call
+        self.span = span
+
+    def start(self):
+        self.active = True
+        self.intervals.append([next_id(), float("inf")])
+
+    def stop(self):
+        if self.intervals and self.intervals[-1][1] == float("inf"):
+            self.intervals[-1][1] = next_id()
+        self.active = False
+
+    def records(self, node) -> bool:
+        i = node.id
+        for start, end in self.intervals:
+            if start <= i < end:
+                return True
+        return False
+
+
+class StopRecording:
+    """`with tape.stop_recording():`"""
+
+    __slots__ = ("tape",)
+
+    def __init__(self, tape):
+        self.tape = tape
+
+
+class Signal:
+    """break, continue, or return (with a value), passed up from a block."""
+
+    __slots__ = ("kind", "value")
+
+    def __init__(self, kind, value=None):
+        self.kind = kind
+        self.value = value
+
+
+BREAK = Signal("break")
+CONTINUE = Signal("continue")
+
+class Pending:
+    """A call whose work is a generator (a user function's body): `drive` runs it."""
+
+    __slots__ = ("gen",)
+
+    def __init__(self, gen):
+        self.gen = gen
+
+
+def drive(gen):
+    """Run a statement or expression generator and everything it yields, on one explicit stack."""
+    stack = [gen]
+    send = None
+    while True:
+        try:
+            request = stack[-1].send(send)
+        except StopIteration as stop:
+            stack.pop()
+            send = stop.value
+            if not stack:
+                return send
+            continue
+        stack.append(request)
+        send = None
+
+
