@@ -66,9 +66,14 @@ class _LazyStates(dict):
         self._raw, self._tokens, self._memo = raw, tokens, memo
 
     def __missing__(self, state):
+        # the data holds each state as text, "token,action,argument;..." (build_parser._compact)
         tokens, memo = self._tokens, self._memo
-        actions = {tokens[token]: ((Reduce, memo[arg['@']] if '@' in arg else Rule.deserialize(arg, memo)) if action == 1 else (Shift, arg))
-                   for token, (action, arg) in self._raw[state].items()}
+        actions = {}
+        text = self._raw[state]
+        for item in text.split(";") if text else ():
+            token, action, arg = item.split(",")
+            arg = int(arg)
+            actions[tokens[int(token)]] = (Reduce, memo[arg]) if action == "1" else (Shift, arg)
         self[state] = actions
         return actions
 
@@ -232,6 +237,8 @@ def generate(grammar=None, postlexer=None) -> str:
     # The postlexer shaped the tables (its terminals are kept) but is given again at load
     # time: it is no part of the data (Lark would write the object's repr).
     built.options.postlex = None
+    serialize = built.memo_serialize
+    built.memo_serialize = lambda types: _compact(*serialize(types))
     out = io.StringIO()
     gen_standalone(built, out=out)
     text = out.getvalue()
@@ -247,6 +254,24 @@ def generate(grammar=None, postlexer=None) -> str:
         f"ALWAYS_ACCEPT = {tuple(always_accept)!r}\n"
     )
     return header + text
+
+
+def _compact(data, memo):
+    """The parse table's states as text, one string a state: a dict of strings loads as constants,
+    where a dict of dicts of tuples is built object by object at import (a third of the load
+    time of the pasted-code grammar). _LazyStates reads a state's string on first use."""
+    table = data["parser"]["parser"]
+    states = {}
+    for state, actions in table["states"].items():
+        items = []
+        for token, (action, arg) in actions.items():
+            if action == 1:
+                assert isinstance(arg, dict) and set(arg) == {"@"}, arg  # a Reduce names its rule in the memo
+                arg = arg["@"]
+            items.append(f"{int(token)},{int(action)},{int(arg)}")
+        states[state] = ";".join(items)
+    table["states"] = states
+    return data, memo
 
 
 def shipped_digest() -> str | None:
