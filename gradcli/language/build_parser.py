@@ -56,6 +56,76 @@ class pickle:  # gradcli: no pickle is ever loaded or written
     dump = loads = dumps = load
 '''
 
+_LAZY_STATES = '''
+
+class _LazyStates(dict):
+    """gradcli: the parse table, each state's actions made from the data on first use."""
+
+    def __init__(self, raw, tokens, memo):
+        super().__init__()
+        self._raw, self._tokens, self._memo = raw, tokens, memo
+
+    def __missing__(self, state):
+        # the data holds each state as text, "token,action,argument;..." (build_parser._compact)
+        tokens, memo = self._tokens, self._memo
+        actions = {}
+        text = self._raw[state]
+        for item in text.split(";") if text else ():
+            token, action, arg = item.split(",")
+            arg = int(arg)
+            actions[tokens[int(token)]] = (Reduce, memo[arg]) if action == "1" else (Shift, arg)
+        self[state] = actions
+        return actions
+
+    def _fill(self):
+        if dict.__len__(self) < len(self._raw):
+            for state in self._raw:
+                self[state]
+
+    def __contains__(self, state):
+        return state in self._raw
+
+    def __len__(self):
+        return len(self._raw)
+
+    def __iter__(self):
+        return iter(self._raw)
+
+    def keys(self):
+        self._fill()
+        return dict.keys(self)
+
+    def values(self):
+        self._fill()
+        return dict.values(self)
+
+    def items(self):
+        self._fill()
+        return dict.items(self)
+
+    def get(self, state, default=None):
+        return self[state] if state in self._raw else default
+
+
+class _LazyAccepts:
+    """gradcli: state -> the terminals it accepts, read from the (lazy) parse table when asked."""
+
+    def __init__(self, states):
+        self._states = states
+
+    def __getitem__(self, state):
+        return list(self._states[state].keys())
+
+    def __len__(self):
+        return len(self._states)
+
+    def __iter__(self):
+        return iter(self._states)
+
+    def items(self):
+        return ((state, list(actions.keys())) for state, actions in self._states.items())
+'''
+
 # (old text, new text): each old text must occur exactly once in Lark's output
 _REPLACEMENTS = [
     ("import logging\n", ""),
@@ -87,6 +157,26 @@ _REPLACEMENTS = [
     ),
     ("def _deserialize(data: Any, namespace: Dict[str, Any], memo: Dict) -> Any:\n",
      "_SYMBOLS: Dict = {}\n\n\ndef _deserialize(data: Any, namespace: Dict[str, Any], memo: Dict) -> Any:\n"),
+    # The parse table: each state's actions are made the first time the parser is in that state
+    # (a model visits a few dozen of the grammar's states; making all of them was most of the
+    # load time of a large grammar). Iterating the table makes every state first, so any other
+    # use sees the whole table.
+    (
+        "        tokens = data['tokens']\n"
+        "        states = {\n"
+        "            state: {tokens[token]: ((Reduce, Rule.deserialize(arg, memo)) if action==1 else (Shift, arg))\n"
+        "                    for token, (action, arg) in actions.items()}\n"
+        "            for state, actions in data['states'].items()\n"
+        "        }\n"
+        "        return cls(states, data['start_states'], data['end_states'])\n",
+        "        states = _LazyStates(data['states'], data['tokens'], memo)  # gradcli: made on first use\n"
+        "        return cls(states, data['start_states'], data['end_states'])\n"
+        + _LAZY_STATES,
+    ),
+    (
+        "    states: Dict[int, Collection[str]] = {idx:list(t.keys()) for idx, t in parse_table.states.items()}\n",
+        "    states = _LazyAccepts(parse_table.states)  # gradcli: a state's terminals, when first asked\n",
+    ),
     # A memo reference (every Reduce action of the table is one) returns before the class's
     # namespace is built: a third of the time it takes to load the tables.
     (
@@ -147,6 +237,8 @@ def generate(grammar=None, postlexer=None) -> str:
     # The postlexer shaped the tables (its terminals are kept) but is given again at load
     # time: it is no part of the data (Lark would write the object's repr).
     built.options.postlex = None
+    serialize = built.memo_serialize
+    built.memo_serialize = lambda types: _compact(*serialize(types))
     out = io.StringIO()
     gen_standalone(built, out=out)
     text = out.getvalue()
@@ -162,6 +254,24 @@ def generate(grammar=None, postlexer=None) -> str:
         f"ALWAYS_ACCEPT = {tuple(always_accept)!r}\n"
     )
     return header + text
+
+
+def _compact(data, memo):
+    """The parse table's states as text, one string a state: a dict of strings loads as constants,
+    where a dict of dicts of tuples is built object by object at import (a third of the load
+    time of the pasted-code grammar). _LazyStates reads a state's string on first use."""
+    table = data["parser"]["parser"]
+    states = {}
+    for state, actions in table["states"].items():
+        items = []
+        for token, (action, arg) in actions.items():
+            if action == 1:
+                assert isinstance(arg, dict) and set(arg) == {"@"}, arg  # a Reduce names its rule in the memo
+                arg = arg["@"]
+            items.append(f"{int(token)},{int(action)},{int(arg)}")
+        states[state] = ";".join(items)
+    table["states"] = states
+    return data, memo
 
 
 def shipped_digest() -> str | None:
