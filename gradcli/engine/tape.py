@@ -197,7 +197,7 @@ class Tape:
             if not self.watch_accessed_variables:
                 return f"{name} is a variable this tape does not watch (watch_accessed_variables=False): call tape.watch({name})"
             return f"{name} is a variable this tape never read: it is watched once read inside the tape's block, or call tape.watch({name})"
-        if x.op in LEAVES or _constant_expression(x):
+        if x.op in LEAVES or constant_expression(x):
             return f"{name} is a constant this tape does not watch: call tape.watch({name})"
         if x in self._paused_nodes:
             return f"{name} was computed inside tape.stop_recording(), so the tape did not record it"
@@ -220,7 +220,7 @@ def paused(graph: Graph):
             tape._paused -= 1
 
 
-def _constant_expression(x: Node) -> bool:
+def constant_expression(x: Node) -> bool:
     """Whether x is computed from constants alone (tf.constant(2.0) cast to float32, a
     random tensor, a NumPy array turned tensor): no variable or placeholder among its
     ancestors, so eager TensorFlow would hold it as a plain constant."""

@@ -16,6 +16,7 @@ from ..engine.evaluate import evaluate
 from ..engine.gradients import Unconnected, gradients, jacobian
 from ..engine.graph import Node, apply
 from ..engine.registry import CONSTANT, NAMES, PLACEHOLDER, VARIABLE
+from ..engine.tape import constant_expression
 from ..errors import Diagnostic, GradcliError, fail
 from ..source import Label
 from .program import Derivative, DType, ListValue
@@ -1012,7 +1013,7 @@ class TFCalls:
             if leaf in self.nontrainable:
                 return f"{name} is a non-trainable variable"
             return f"the tape never read {name}"
-        if x.op is CONSTANT:
+        if x.op is CONSTANT or constant_expression(x):  # tf.constant(1.0) in float32 is a cast of a literal
             return f"{name} is a constant this tape does not watch: call tape.watch({name})"
         return f"{name} was computed outside the tape"
 

@@ -106,7 +106,9 @@ def _leaf_text(value, precision: int, reasons: list, indent: int) -> str:
         return format_number(value, precision)
     if isinstance(value, np.ndarray):
         text = format_array(value, precision)
-        return text.replace("\n", "\n" + " " * indent) if indent else text
+        if not indent:
+            return text
+        return "\n".join(line if not line.strip() or i == 0 else " " * indent + line for i, line in enumerate(text.split("\n")))
     return str(value)
 
 

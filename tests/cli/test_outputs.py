@@ -177,3 +177,45 @@ def test_a_model_without_outputs_is_shown_as_before(tmp_path):
     path.write_text(MODEL)
     assert invoke("eval", path).stdout == "y  float64  9\n"
     assert "outputs" not in run_json("eval", path)
+
+
+def test_a_multi_dimensional_array_in_a_list_keeps_numpys_blank_lines_bare():
+    value = [np.arange(4.0).reshape(2, 1, 2)]
+    assert output_text(value) == "[[[[0 1]]\n\n  [[2 3]]]]"
+
+
+# ----- end to end: a pasted script's prints -----
+
+TAPE_SCRIPT = """\
+import tensorflow as tf
+x = tf.Variable([1.0, 2.0])
+with tf.GradientTape() as t2:
+    with tf.GradientTape() as t1:
+        y = tf.reduce_sum(x ** 3)
+    g = t1.gradient(y, x)
+h = t2.jacobian(g, x)
+print(h)
+u = tf.constant(1.0)
+with tf.GradientTape() as t3:
+    z = u * 2.0
+print(t3.gradient(z, u), "and", [1, (2,)], {"k": 1.5})
+h
+"""
+
+
+def test_a_pasted_tape_script_prints_as_python_would(tmp_path):
+    path = tmp_path / "snippet.py"
+    path.write_text(TAPE_SCRIPT)
+    result = invoke("-q", "eval", path)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == (
+        "[[6 0]\n [0 12]]\n"
+        "None and [1, (2,)] {'k': 1.5}\n"
+        "  = None: u is a constant this tape does not watch: call tape.watch(u)\n"
+        "[[6 0]\n [0 12]]\n"
+    )
+    doc = run_json("eval", path)
+    assert [o["line"] for o in doc["outputs"]] == [8, 12, 13]
+    assert doc["outputs"][1]["values"] == [None, "and", [1, [2]], {"k": 1.5}]
+    assert doc["outputs"][1]["reasons"] == ["u is a constant this tape does not watch: call tape.watch(u)"]
+    assert doc["outputs"][0]["dtypes"] == ["float32"] and doc["outputs"][0]["shapes"] == [[2, 2]]
