@@ -85,6 +85,8 @@ class Interpreter(TFCalls, Resolver):
         self.statement = None  # the top-level statement running, for outputs
         self.in_function = 0
         self.noted: set = set()
+        self.array_names: dict = {}  # id(ndarray) -> the first name bound to it
+        self.array_nodes: dict = {}  # id(ndarray) -> (the array, its constant node)
 
     # ----- running -----
 
@@ -226,6 +228,8 @@ class Interpreter(TFCalls, Resolver):
 
     def assign_name(self, name: str, value, span, shown=True):
         self.scope.vars[name] = value
+        if type(value) is np.ndarray and id(value) not in self.array_names:
+            self.array_names[id(value)] = name
         if self.scope is self.globals:
             self.poisoned.discard(name)
             if shown and name not in self.shown_set:

@@ -50,7 +50,13 @@ class TFCalls:
         if isinstance(value, np.ndarray):
             if value.dtype.kind not in "biuf":
                 raise fail("E0209", "this array does not hold numbers", span)
-            return self.graph.constant(value, span=span)
+            known = self.array_nodes.get(id(value))
+            if known is not None and known[0] is value:
+                return known[1]  # one constant per array, named as the script named it
+            node = self.graph.constant(value, span=span)
+            node.name = self.array_names.get(id(value))
+            self.array_nodes[id(value)] = (value, node)
+            return node
         if isinstance(value, np.generic):
             return self.graph.constant(np.asarray(value), span=span)
         if isinstance(value, range):  # where a tensor is needed: an int32 tensor, as tf.convert_to_tensor gives
@@ -205,7 +211,7 @@ class TFCalls:
     def none_fetched(self, value: Unconnected, span):
         meta = self.out.derivatives.get(value)
         what = f"the gradient of {', '.join(meta.of)} with respect to {meta.wrt}" if meta else "a gradient"
-        labels = [Label(value.x.span, f"{value.x.name or 'the x'} is declared here")] if getattr(value.x, "span", None) is not None and value.x.span.line != span.line else []
+        labels = [Label(value.x.span, f"the x{': ' + value.x.name if value.x.name else ''}")] if getattr(value.x, "span", None) is not None and value.x.span.line != span.line else []
         return fail(
             "E0512",
             "Fetch argument None has invalid type: " + f"{what} is None",
