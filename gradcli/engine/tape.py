@@ -33,7 +33,8 @@ class Tape:
         self.recorded: set[Node] = set()
         self._tracked: set[Node] = set()  # watched | recorded: what makes a new node recorded
         self._paused = 0  # depth of stop_recording blocks
-        self._paused_nodes: set[Node] = set()  # nodes made while paused that would otherwise be recorded
+        self._paused_nodes: dict[Node, str | None] = {}  # nodes made while paused that would otherwise be recorded -> why, in words
+        self._paused_why: list[str | None] = []  # one entry per open pause: None for stop_recording()
         self.active = False
         self.started_at: int | None = None  # Node ids: what was made before the tape started, or after it stopped
         self.stopped_at: int | None = None
@@ -70,7 +71,7 @@ class Tape:
         for i in node.inputs:
             if i in tracked:
                 if self._paused:
-                    self._paused_nodes.add(node)
+                    self._paused_nodes[node] = self._paused_why[-1] if self._paused_why else None
                 else:
                     self.recorded.add(node)
                     tracked.add(node)
@@ -109,16 +110,20 @@ class Tape:
     def stop_recording(self):
         """Nodes made inside are not recorded (tape.stop_recording())."""
         self._paused += 1
+        self._paused_why.append(None)
         try:
             yield self
         finally:
             self._paused -= 1
+            self._paused_why.pop()
 
     # ----- gradients -----
 
-    def gradient(self, targets, sources, output_gradients=None, unconnected="none", span: Span | None = None) -> list:
+    def gradient(self, targets, sources, output_gradients=None, unconnected="none", span: Span | None = None, variables=None) -> list:
         """One entry per source: d(sum of targets)/d source through the recorded ops, as a
-        Node, or an Unconnected with the reason in words (zeros with unconnected="zero")."""
+        Node, or an Unconnected with the reason in words (zeros with unconnected="zero").
+        `variables`, one entry per source or None: the variable a source is the current value
+        of (a pasted script's variable after an assign), for the reason's words."""
         self._use(span, "gradient")
         targets, sources = list(targets), list(sources)
         unconnected = _unconnected_choice(unconnected, span)
@@ -126,14 +131,18 @@ class Tape:
         recorded = frozenset(self.recorded)
         results = gradients(targets, connected_sources, grad_ys=output_gradients, unconnected_gradients=unconnected, span=span, recorded=recorded) if connected_sources or output_gradients is not None else []
         by_source = dict(zip(connected_sources, results))
+        variables = list(variables) if variables is not None else [None] * len(sources)
         out = []
-        for x in sources:
+        for x, variable in zip(sources, variables):
             if x in by_source:
-                out.append(by_source[x])
+                r = by_source[x]
+                if isinstance(r, Unconnected) and r._reason is None:
+                    r._reason = self._paused_reason(targets, x)
+                out.append(r)
             elif unconnected == "zero":
                 out.append(zeros_like_static(x))
             else:
-                out.append(Unconnected(x, tuple(targets), _reason=self.why_not_watched(x)))
+                out.append(Unconnected(x, tuple(targets), _reason=self.why_not_watched(x, variable)))
         return out
 
     def jacobian(self, target: Node, sources, unconnected="none", span: Span | None = None):
@@ -157,7 +166,7 @@ class Tape:
             if x not in self._tracked:
                 reason = self.why_not_watched(x)
             elif not connected([target], x, recorded=recorded):
-                reason = None
+                reason = self._paused_reason([target], x)
             else:
                 out.append(build(target, x, span, recorded))
                 continue
@@ -185,39 +194,63 @@ class Tape:
 
     # ----- why a source gets no gradient -----
 
-    def why_not_watched(self, x: Node) -> str:
-        """The reason, in words, that a source this tape does not track gets None."""
-        name = x.describe()
+    def why_not_watched(self, x: Node, variable: Node | None = None) -> str:
+        """The reason, in words, that a source this tape does not track gets None
+        (`variable`: the variable x is the current value of, if not x itself)."""
+        name = (variable or x).describe()
         if not is_float(x.dtype):
             kind = "int32" if x.weak else x.dtype.name
             return f"{name} is an {kind} tensor, and integer tensors are constants for gradients"
-        if x in self.graph.non_trainable:
+        if x in self.graph.non_trainable or variable in self.graph.non_trainable:
             return f"{name} is a non-trainable variable"
-        if x.op is VARIABLE:
+        if x.op is VARIABLE or variable is not None:
             if not self.watch_accessed_variables:
                 return f"{name} is a variable this tape does not watch (watch_accessed_variables=False): call tape.watch({name})"
             return f"{name} is a variable this tape never read: it is watched once read inside the tape's block, or call tape.watch({name})"
         if x.op in LEAVES or constant_expression(x):
             return f"{name} is a constant this tape does not watch: call tape.watch({name})"
         if x in self._paused_nodes:
-            return f"{name} was computed inside tape.stop_recording(), so the tape did not record it"
+            why = self._paused_nodes[x]
+            return f"{name} {why}" if why else f"{name} was computed inside tape.stop_recording(), so the tape did not record it"
         if self.started_at is not None and (x.id < self.started_at or (self.stopped_at is not None and x.id >= self.stopped_at)):
             return f"{name} was computed outside the tape"
         return f"{name} was computed inside the tape only from tensors it does not watch: call tape.watch() on its inputs"
 
 
+    def _paused_reason(self, targets, x: Node) -> str | None:
+        """For a tracked source cut off from the targets: the words of the pause that cut
+        it (a NumPy call inside the block), when a node made in one lies between them;
+        None leaves the reason to the gradient loop's why_none."""
+        if not any(self._paused_nodes.values()):
+            return None
+        seen, stack = set(), list(targets)
+        while stack:
+            node = stack.pop()
+            if node in seen or node is x:
+                continue
+            seen.add(node)
+            why = self._paused_nodes.get(node)
+            if why and connected([node], x):
+                return f"{node.describe()} {why}"
+            stack.extend(node.inputs)
+        return None
+
+
 @contextlib.contextmanager
-def paused(graph: Graph):
+def paused(graph: Graph, why: str | None = None):
     """No active tape records the nodes made inside (the body of a @tf.custom_gradient
-    function, a NumPy call on a tensor inside a tape block)."""
+    function, a NumPy call on a tensor inside a tape block). `why`: the words a None
+    gradient cut here gives after the node's name ("was computed by NumPy ...")."""
     tapes = list(graph.tapes)
     for tape in tapes:
         tape._paused += 1
+        tape._paused_why.append(why)
     try:
         yield
     finally:
         for tape in tapes:
             tape._paused -= 1
+            tape._paused_why.pop()
 
 
 def constant_expression(x: Node) -> bool:

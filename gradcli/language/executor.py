@@ -563,10 +563,7 @@ class Interpreter(TFCalls, Resolver):
             self.tapes.append(manager)
             return manager
         if isinstance(manager, StopRecording):
-            tape = manager.tape
-            if tape.active:
-                tape.stop()
-                tape.paused += 1
+            manager.enter()
             return None
         if isinstance(manager, Session):
             self.default_session = manager
@@ -581,11 +578,7 @@ class Interpreter(TFCalls, Resolver):
             if manager in self.tapes:
                 self.tapes.remove(manager)
         elif isinstance(manager, StopRecording):
-            tape = manager.tape
-            if tape.paused:
-                tape.paused -= 1
-                tape.start()
-                tape.active = True
+            manager.exit()
         elif isinstance(manager, Session):
             manager.closed = True
 

@@ -13,10 +13,10 @@ import numpy as np
 from . import ast as A
 from . import spellings as namespaces
 from ..engine.evaluate import evaluate
-from ..engine.gradients import Unconnected, gradients, jacobian
+from ..engine.gradients import Unconnected, gradients
 from ..engine.graph import Node, apply
 from ..engine.registry import CONSTANT, NAMES, PLACEHOLDER, VARIABLE
-from ..engine.tape import constant_expression
+from ..engine.tape import paused, variable_read
 from ..errors import Diagnostic, GradcliError, fail
 from ..source import Label
 from .program import Derivative, DType, ListValue
@@ -85,9 +85,8 @@ class TFCalls:
 
     def read_variable(self, var: Node) -> Node:
         current = self.var_current.get(var, var)
-        for tape in self.tapes:
-            if tape.active and tape.watch_accessed and var not in self.nontrainable:
-                tape.watched.add(current)
+        if var not in self.nontrainable:
+            variable_read(self.graph, current)  # every active tape watching accessed variables watches it
         return current
 
     def present(self, node: Node, value: np.ndarray) -> np.ndarray:
@@ -623,6 +622,7 @@ class TFCalls:
         var = self.graph.variable(name, init_node, dtype, init_node.shape, node.span)
         if keywords.get("trainable") is False:
             self.nontrainable.add(var)
+            self.graph.non_trainable.add(var)  # the engine tape never watches it
         self.out.inputs[name] = var
         return var
 
@@ -651,6 +651,7 @@ class TFCalls:
         var = self.graph.variable(target.id, init_node, dtype, init_node.shape, target.span)
         if keywords.get("trainable") is False:
             self.nontrainable.add(var)
+            self.graph.non_trainable.add(var)  # the engine tape never watches it
         self.var_current.pop(var, None)
         self.declare(target, var, again=True)
         if self.source.name.endswith(".py") or not self.source.name.endswith(".grad"):
@@ -691,8 +692,16 @@ class TFCalls:
                 return out
         if name.startswith("np.") or name.startswith("numpy."):
             out = self.np_call(name, node, positional, keywords)
+            if out is _LEAVES_TAPE:  # NumPy on a tensor inside a tape block: a constant to every tape
+                with paused(self.graph, "was computed by NumPy, not TensorFlow, so the tape did not record it"):
+                    return self.call_spelled_op(name, node, positional, keywords)
             if out is not _NOT_RUNTIME:
                 return out
+        return self.call_spelled_op(name, node, positional, keywords)
+
+    def call_spelled_op(self, name: str, node: A.Call, positional, keywords):
+        """The rest of call_spelled: math., training ops, and the .grad call path."""
+        short = namespaces.short_name(name)
         if name.startswith("math."):
             return self.math_call(name[5:], node, positional, keywords)
         if short in ("minimize", "apply_gradients"):
@@ -724,7 +733,7 @@ class TFCalls:
         if rest == "GradientTape":
             persistent = bool(keywords.get("persistent", positional[0] if positional else False))
             watch = keywords.get("watch_accessed_variables", positional[1] if len(positional) > 1 else True)
-            return Tape(persistent, bool(watch), span)
+            return Tape(self.graph, persistent, bool(watch), span)
         if rest in _INITIALIZERS:
             return Initializer(span)
         if rest in _NOOP_TF or rest.endswith("set_seed") or rest.endswith("set_random_seed"):
@@ -792,6 +801,7 @@ class TFCalls:
         var = self.graph.variable(str(name), value, dtype, shape, span)
         if keywords.get("trainable") is False:
             self.nontrainable.add(var)
+            self.graph.non_trainable.add(var)  # the engine tape never watches it
         self.out.inputs[str(name)] = var
         return var
 
@@ -890,26 +900,24 @@ class TFCalls:
     # ----- tapes -----
 
     def tape_method(self, tape: Tape, name, node, positional, keywords):
+        """A GradientTape method: the script's values in, the engine tape's answer out."""
         span = node.span
+        engine = tape.engine
         if name == "watch":
             for item in self.flatten(positional[0] if positional else keywords.get("tensor"), span):
                 if isinstance(item, Node):
-                    tape.watched.add(self.var_current.get(item, item) if item.op is VARIABLE else item)
+                    engine.watch(self.var_current.get(item, item) if item.op is VARIABLE else item)
             return None
         if name == "stop_recording":
             return StopRecording(tape)
         if name == "reset":
-            tape.intervals = [[i[0], i[1]] for i in tape.intervals[-1:]] if tape.active else []
-            tape.watched = set()
+            engine.reset()
             return None
         if name == "watched_variables":
-            return ListValue([n for n in tape.watched if n.op is VARIABLE], span, kind="tuple")
-        if name in ("gradient", "jacobian", "batch_jacobian"):
-            if tape.used is not None and not tape.persistent:
-                raise fail("E0510", "a non-persistent GradientTape can only compute one set of gradients", span, label="second use", labels=[Label(tape.used, "first use")], notes=["TensorFlow raises RuntimeError here"], help=["create the tape with tf.GradientTape(persistent=True) to call it more than once"])
-            tape.used = span
-            if name == "gradient":
-                return self.tape_gradient(tape, node, positional, keywords)
+            return ListValue(engine.watched_variables(), span, kind="tuple")
+        if name == "gradient":
+            return self.tape_gradient(tape, node, positional, keywords)
+        if name in ("jacobian", "batch_jacobian"):
             return self.tape_jacobian(tape, name, node, positional, keywords)
         raise fail("E0228", f"a GradientTape has no method '{name}'", span)
 
@@ -922,36 +930,27 @@ class TFCalls:
             return [x for v in value.values() for x in self.flatten(v, span)]
         return [value]
 
-    def tape_sources(self, tape, value, span):
-        """Sources as a structure of (node, reason-if-unwatched)."""
-        if isinstance(value, Node):
-            source = value
-            if value.op is VARIABLE:
-                source = self.var_current.get(value, value)
-            return source
-        return value
+    def tape_source(self, leaf, span):
+        """A source as the engine tape takes it: a variable's current value, and the variable."""
+        if isinstance(leaf, Node) and leaf.op is VARIABLE:
+            return self.var_current.get(leaf, leaf), leaf
+        if isinstance(leaf, Node):
+            return leaf, None
+        raise fail("E0505", f"a gradient source must be a tensor or a variable, not {self.type_name(leaf)}", span)
 
     def tape_gradient(self, tape, node, positional, keywords):
         span = node.span
         target = positional[0] if positional else keywords.get("target")
         sources = positional[1] if len(positional) > 1 else keywords.get("sources")
         seeds = keywords.get("output_gradients", positional[2] if len(positional) > 2 else None)
-        unconnected = keywords.get("unconnected_gradients", "none")
-        if not isinstance(unconnected, str) or unconnected.lower() not in ("none", "zero"):
-            raise fail("E0504", "unconnected_gradients takes tf.UnconnectedGradients.NONE or ZERO", span)
-        unconnected = unconnected.lower()
+        unconnected = keywords.get("unconnected_gradients", positional[3] if len(positional) > 3 else "none")
         ys = [self.tensor(t, span) for t in self.flatten(target, span)]
         leaves = self.flatten(sources, span)
-        xs = []
-        for leaf in leaves:
-            if isinstance(leaf, Node):
-                xs.append(self.var_current.get(leaf, leaf) if leaf.op is VARIABLE else leaf)
-            else:
-                raise fail("E0505", f"a gradient source must be a tensor or a variable, not {self.type_name(leaf)}", span)
+        xs, variables = zip(*[self.tape_source(leaf, span) for leaf in leaves]) if leaves else ((), ())
         grad_ys = None
         if seeds is not None:
             grad_ys = [None if s is None else self.tensor(s, span) for s in self.flatten(seeds, span)]
-        results = self.restricted_gradients(tape, ys, xs, leaves, grad_ys, unconnected, span)
+        results = tape.engine.gradient(ys, xs, grad_ys, unconnected, span, variables=variables)
         texts = self.source_texts(node, leaves)
         of = [self.source.snippet(node.args[0].span)] if node.args else ["target"]
         for r, text in zip(results, texts):
@@ -977,73 +976,23 @@ class TFCalls:
             return {k: self.renest(v, it, span) for k, v in structure.items()}
         return next(it)
 
-    def restricted_gradients(self, tape, ys, xs, leaves, grad_ys, unconnected, span):
-        """tape.gradient on the one gradient loop: ops the tape did not record are constants (stop_gradients)."""
-        sources = set(xs)
-        watched = tape.watched
-        stop = set()
-        seen = set()
-        stack = list(ys)
-        while stack:
-            n = stack.pop()
-            if n in seen:
-                continue
-            seen.add(n)
-            if n in sources and (n in watched or tape.records(n)):
-                continue
-            if not tape.records(n):
-                stop.add(n)
-                continue
-            stack.extend(n.inputs)
-        valid = [x for x in xs if x in watched or tape.records(x)]
-        results = gradients(ys, valid, grad_ys, list(stop - set(valid)), unconnected, span) if valid else []
-        by_x = dict(zip(valid, results))
-        out = []
-        for x, leaf in zip(xs, leaves):
-            if x in by_x:
-                r = by_x[x]
-                if isinstance(r, Unconnected) and not any(tape.records(y) for y in ys):
-                    r._reason = "the target was computed outside the tape"
-                out.append(r)
-                continue
-            if unconnected == "zero":
-                out.append(self.apply("zeros_like", (x,), {}, span))
-                continue
-            reason = self.unwatched_reason(leaf, x)
-            out.append(Unconnected(x, tuple(ys), frozenset(), reason))
-        return out
-
-    def unwatched_reason(self, leaf, x):
-        name = getattr(leaf, "name", None) or "this source"
-        if isinstance(leaf, Node) and leaf.op is VARIABLE:
-            if leaf in self.nontrainable:
-                return f"{name} is a non-trainable variable"
-            return f"the tape never read {name}"
-        if x.op is CONSTANT or constant_expression(x):  # tf.constant(1.0) in float32 is a cast of a literal
-            return f"{name} is a constant this tape does not watch: call tape.watch({name})"
-        return f"{name} was computed outside the tape"
-
     def tape_jacobian(self, tape, name, node, positional, keywords):
         span = node.span
         target = self.tensor(positional[0] if positional else keywords.get("target"), span)
         source = positional[1] if len(positional) > 1 else keywords.get("sources", keywords.get("source"))
+        unconnected = keywords.get("unconnected_gradients", "none")
         leaves = self.flatten(source, span)
-        results = []
-        for leaf in leaves:
-            x = self.var_current.get(leaf, leaf) if isinstance(leaf, Node) and leaf.op is VARIABLE else self.tensor(leaf, span)
-            j = jacobian(target, x, span)
-            if name == "batch_jacobian":
-                j = self.batch_diagonal(j, target, x, span)
-            results.append(j)
-            self.out.derivatives[j] = Derivative([self.source.snippet(node.args[0].span) if node.args else "target"], getattr(leaf, "name", "source") or "source", "jacobian")
+        xs = [self.var_current.get(leaf, leaf) if isinstance(leaf, Node) and leaf.op is VARIABLE else self.tensor(leaf, span) for leaf in leaves]
+        if name == "batch_jacobian":
+            results = [tape.engine.batch_jacobian(target, x, unconnected, span) for x in xs[:1]]
+        else:
+            results = tape.engine.jacobian(target, xs, unconnected, span)
+        of = self.source.snippet(node.args[0].span) if node.args else "target"
+        for j, leaf in zip(results, leaves):
+            self.out.derivatives[j] = Derivative([of], getattr(leaf, "name", "source") or "source", "jacobian")
+            if isinstance(j, Unconnected):
+                j.of = of
         return self.renest(source, iter(results), span)
-
-    def batch_diagonal(self, j, y, x, span):
-        if y.shape is None or x.shape is None or not y.shape or not x.shape:
-            raise fail("E0507", "batch_jacobian needs tensors of known shapes", span)
-        b = y.shape[0]
-        pieces = [self.apply("getitem", (j,), {"index": (i, Ellipsis if False else slice(None)) if False else (i,) + (slice(None),) * (len(y.shape) - 1) + (i,)}, span) for i in range(b)]
-        return self.apply("stack", tuple(pieces), {"axis": 0}, span)
 
     # ----- optimizers -----
 
@@ -1098,8 +1047,9 @@ class TFCalls:
                 return self.numpy_call(getattr(self.np_rng, fn), positional, keywords, span)
             raise fail("E0203", f"{name} is not supported", span, help=["np.random.seed, rand, randn, random, uniform, normal, randint, RandomState and default_rng are"])
         if has_tensor:
-            if self.tapes and any(t.active for t in self.tapes) and rest in _NP_SAFE:
+            if self.graph.tapes and rest in _NP_SAFE:
                 self.warn_once(("np-tape", node.span.start), Diagnostic("W0212", f"{name} on a tensor leaves the GradientTape: its result is a constant there", span, label="NumPy, not TensorFlow", help=[f"use the tf. function instead (tf.{namespaces.short_name(name)})"]))
+                return _LEAVES_TAPE
             return _NOT_RUNTIME
         if rest in ("float32", "float64", "int32", "int64", "float16", "int8", "uint8", "bool_"):
             dtype = DType(np.dtype(rest if rest != "bool_" else "bool"))
@@ -1294,6 +1244,7 @@ class TFCalls:
 
 
 _NOT_RUNTIME = object()
+_LEAVES_TAPE = object()  # a NumPy call on a tensor while a tape records: built with every tape paused
 
 
 class _HeadOf:

@@ -6,14 +6,7 @@ evaluates a graph or reads the syntax tree beyond holding it.
 """
 from __future__ import annotations
 
-import itertools
-
-from ..engine import graph as G
-
-
-def next_id() -> int:
-    """A node id no node made so far has: tapes record the ids made after it."""
-    return next(G._ids)
+from ..engine.tape import Tape as EngineTape
 
 
 class Spelled(str):
@@ -129,48 +122,53 @@ class Optimizer:
 
 
 class Tape:
-    """tf.GradientTape: the node ids made while recording, the watched tensors, and its use.
+    """tf.GradientTape as the script sees it: a thin wrapper over the engine's tape
+    (gradcli.engine.tape.Tape), where every tape semantic lives (recording, watching,
+    stop_recording, reuse, the reasons for None). This object adds only the span of
+    the tf.GradientTape() call."""
 
-    A node is recorded when its id falls in one of `intervals` (start, end);
-    the open interval of an active tape ends at infinity.
-    """
+    __slots__ = ("engine", "span")
 
-    __slots__ = ("persistent", "watch_accessed", "intervals", "watched", "active", "used", "span", "paused")
-
-    def __init__(self, persistent, watch_accessed, span):
-        self.persistent = persistent
-        self.watch_accessed = watch_accessed
-        self.intervals = []
-        self.watched = set()
-        self.active = False
-        self.paused = 0
-        self.used = None  # the span of the first gradient/jacobian call
+    def __init__(self, graph, persistent, watch_accessed, span):
+        self.engine = EngineTape(graph, persistent=persistent, watch_accessed_variables=watch_accessed)
         self.span = span
 
+    @property
+    def active(self) -> bool:
+        return self.engine.active
+
+    @property
+    def persistent(self) -> bool:
+        return self.engine.persistent
+
+    @property
+    def watch_accessed(self) -> bool:
+        return self.engine.watch_accessed_variables
+
     def start(self):
-        self.active = True
-        self.intervals.append([next_id(), float("inf")])
+        self.engine.start()
 
     def stop(self):
-        if self.intervals and self.intervals[-1][1] == float("inf"):
-            self.intervals[-1][1] = next_id()
-        self.active = False
-
-    def records(self, node) -> bool:
-        i = node.id
-        for start, end in self.intervals:
-            if start <= i < end:
-                return True
-        return False
+        self.engine.stop()
 
 
 class StopRecording:
-    """`with tape.stop_recording():`"""
+    """`with tape.stop_recording():` (the engine tape's stop_recording context)."""
 
-    __slots__ = ("tape",)
+    __slots__ = ("tape", "context")
 
     def __init__(self, tape):
         self.tape = tape
+        self.context = None
+
+    def enter(self):
+        self.context = self.tape.engine.stop_recording()
+        self.context.__enter__()
+
+    def exit(self):
+        if self.context is not None:
+            context, self.context = self.context, None
+            context.__exit__(None, None, None)
 
 
 class Signal:
