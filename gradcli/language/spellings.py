@@ -13,10 +13,6 @@ COMPARE = {"<": "less", "<=": "less_equal", ">": "greater", ">=": "greater_equal
 _TF_PREFIXES = ("tf.compat.v1.", "tf.compat.v2.", "tf.keras.backend.", "tf.math.", "tf.nn.", "tf.linalg.", "tf.random.", "tf.dtypes.", "tf.raw_ops.", "tf.")
 # names whose TensorFlow 2 spelling differs from the op's
 _RENAMED = {"random.normal": "random_normal", "random.uniform": "random_uniform", "linalg.inv": "inv", "linalg.det": "det", "math.divide": "divide", "linalg.trace": "trace", "linalg.diag": "diag", "linalg.diag_part": "diag_part", "linalg.norm": "norm"}
-# NumPy names that share their leading arguments with a gradcli op
-_NUMPY_SHARED = {"sum", "mean", "max", "min", "prod", "matmul", "dot", "transpose", "reshape", "where", "maximum", "minimum", "amax", "amin"}
-_NUMPY_ELEMENTWISE_EXTRA = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh", "arctan2": "atan2", "power": "pow", "subtract": "subtract", "multiply": "multiply", "divide": "divide", "add": "add", "negative": "negative", "true_divide": "divide", "mod": "floormod", "floor_divide": "floordiv"}
-
 _DTYPES = {"float": "float", "float32": "float32", "float64": "float64", "double": "float64", "int": "int", "int32": "int32", "int64": "int64", "bool": "bool"}
 _CONSTANTS = {"inf": math.inf, "nan": math.nan, "pi": math.pi, "e": math.e}
 
@@ -36,8 +32,7 @@ def short_name(name: str) -> str:
                 return rest[len(prefix) - 3:]
         return rest
     if name.startswith("np.") or name.startswith("numpy."):
-        rest = name.split(".", 1)[1]
-        return _NUMPY_ELEMENTWISE_EXTRA.get(rest, rest)
+        return name.split(".", 1)[1]  # NumPy's own names (arcsin, power, amax) are registry aliases
     return name
 
 
@@ -49,7 +44,7 @@ def resolve_call(name: str, span) -> str:
 
         rest = name.split(".", 1)[1]
         op = NAMES.get(short)
-        if rest in _NUMPY_SHARED or rest in _NUMPY_ELEMENTWISE_EXTRA or (op is not None and op.numpy):
+        if op is not None and op.numpy:  # the registry says which ops NumPy spells alike
             return short
         suggestion = _nearest_op(rest)
         raise fail(

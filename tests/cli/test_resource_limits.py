@@ -120,12 +120,20 @@ def test_a_big_sum_graph_stays_small(work):
     assert len(outcome.stdout) < 5000 * 300  # labels of whole partial sums: 50 MB
 
 
-@pytest.mark.xfail(reason="lang is making binding linear (interpreter.bind's list membership); the feed and fetch paths already are", strict=False)
 def test_80000_distinct_names_take_linear_time(work):
-    path = work / "names.grad"
-    path.write_text("var x = 1.0\n" + "".join(f"y{i} = x * {i % 7}\n" for i in range(80_000)))
-    doc = well_behaved(run_limited("eval", path, "--json", seconds=6), 0, peak_mb=1000)
-    assert len(doc["values"]) == 80_001
+    """Binding, fetching and rendering are linear in the number of names: 8x the names may take
+    about 8x the time, never the 64x of a list scan per binding. A ratio of two runs side by side
+    holds on a loaded machine, where an absolute bound does not."""
+    def timed(count):
+        path = work / f"names{count}.grad"
+        path.write_text("var x = 1.0\n" + "".join(f"y{i} = x * {i % 7}\n" for i in range(count)))
+        outcome = run_limited("eval", path, "--json", seconds=120)
+        doc = well_behaved(outcome, 0, peak_mb=1000)
+        assert len(doc["values"]) == count  # the y names; the declared x is shown only when fetched
+        return outcome.seconds
+
+    small, large = timed(10_000), timed(80_000)
+    assert large < 20 * small, f"10,000 names: {small:.2f} s, 80,000: {large:.2f} s"
 
 
 # ---------------------------------------------------------------- a closed pipe

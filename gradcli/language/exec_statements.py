@@ -1,0 +1,254 @@
+"""Simple statements: assignments and their targets, expression statements and outputs, pass/break/return/del/assert."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import ast as A
+from ..errors import Diagnostic, fail
+from .interpreter import Resolver
+from .program import ListValue, Output
+from .tf_runtime import BREAK, CONTINUE, BoundMethod, Builtin, Function, Module, NoOpContext, Session, Signal, Tape
+
+_EFFECT_METHODS = frozenset({"assign", "assign_add", "assign_sub", "watch", "append", "extend", "insert", "update", "close", "run", "seed", "set_seed", "set_random_seed", "reset_default_graph", "enable_eager_execution", "disable_eager_execution", "disable_v2_behavior", "enable_v2_behavior", "print", "shuffle"})
+
+
+class Statements:
+    """A mixin of gradcli.language.executor.Interpreter (see this module's docstring)."""
+
+    def stmt_gen(self, stmt):
+        kind = type(stmt)
+        if kind is A.Assign:
+            return self.assign_gen(stmt)
+        if kind is A.ExprStatement:
+            return self.expr_stmt_gen(stmt)
+        if kind is A.Block:
+            return getattr(self, f"{stmt.kind}_gen")(stmt)
+        if kind is A.AugAssign:
+            return self.aug_gen(stmt)
+        if kind is A.Simple:
+            return self.simple_gen(stmt)
+        return self.plain_gen(stmt)
+
+    def plain_gen(self, stmt):
+        kind = type(stmt)
+        if kind is A.Import:
+            self.import_stmt(stmt)
+        elif kind is A.Unsupported:
+            raise self.unsupported(stmt)
+        elif kind is A.Expect and self.in_function:
+            raise fail("E0207", "expect belongs at the top of the file, not in a function", stmt.span)
+        else:
+            self.statement_plain(stmt)
+        return None
+        yield  # a generator
+
+    def statement_plain(self, stmt):
+        Resolver.statement(self, stmt)
+
+    def unsupported(self, node):
+        what = {"class": "classes", "try": "try/except", "yield": "generators (yield)", "async": "async code", "await": "await", "raise": "raise", "global": "global", "nonlocal": "nonlocal"}.get(node.what, node.what)
+        return fail("E0218", f"{what} {'are' if what.endswith('s') and what != 'raise' else 'is'} not supported in pasted code", node.span, label=f"'{node.what}' here", help=[node.help] if node.help else [])
+
+    def assign_gen(self, stmt: A.Assign):
+        value = stmt.value
+        if isinstance(value, A.Call) and not stmt.unpack and len(stmt.targets) == 1 and not stmt.more and isinstance(value.func, A.Name) and self.scope is self.globals:
+            short = self.call_spelling(value.func)
+            if short == "Variable":
+                self.tf_variable(stmt.targets[0], value)
+                return None
+            if short == "placeholder":
+                self.tf_placeholder(stmt.targets[0], value)
+                return None
+        result = yield self.eval_gen(value)
+        for target in stmt.more:
+            yield self.target_gen(target, result, stmt)
+        if stmt.target is not None:
+            yield self.target_gen(stmt.target, result, stmt)
+        elif stmt.unpack:
+            pieces = self.unpack(result, len(stmt.targets), stmt)
+            for target, piece in zip(stmt.targets, pieces):
+                self.bind(target, piece)
+        else:
+            self.bind(stmt.targets[0], result)
+        return None
+
+    def unpack(self, value, count, stmt):
+        items = self.python_items(value)
+        if items is not None:
+            if len(items) != count:
+                raise self.unpack_error(len(items), count, stmt, "a list of" if isinstance(value, (ListValue, list)) else "a tuple of" if isinstance(value, tuple) else "a value of")
+            return items
+        return Resolver.unpack(self, value, count, stmt)
+
+    def python_items(self, value):
+        """The items of a Python sequence (a list, tuple, dict's keys, range, array rows), else None."""
+        if isinstance(value, ListValue) and not value.numeric:
+            return list(value.items)
+        if isinstance(value, ListValue):
+            return list(value.items)
+        if isinstance(value, (list, tuple, range)):
+            return list(value)
+        if isinstance(value, dict):
+            return list(value.keys())
+        if isinstance(value, np.ndarray):
+            if value.ndim == 0:
+                raise fail("E0208", "cannot iterate over a 0-d array", None)
+            return list(value)
+        if isinstance(value, str):
+            return list(value)
+        return None
+
+    def target_gen(self, target, value, stmt):
+        """Assign to a name, an index, a starred name or a nested tuple, with an explicit stack."""
+        work = [(target, value)]
+        while work:
+            t, v = work.pop()
+            kind = type(t)
+            if kind is A.Name and "." not in t.id:
+                self.bind(t, v)
+            elif kind is A.ListExpr:
+                stars = [i for i, item in enumerate(t.items) if type(item) is A.Starred]
+                if stars:
+                    items = self.python_items(v)
+                    if items is None:
+                        items = list(self.unpack(v, len(t.items) - 1, stmt)) if False else self.tensor_rows(v, t.span)
+                    i = stars[0]
+                    after = len(t.items) - i - 1
+                    if len(items) < len(t.items) - 1:
+                        raise self.unpack_error(len(items), len(t.items) - 1, stmt, "a list of")
+                    head, middle, tail = items[:i], items[i:len(items) - after], items[len(items) - after:]
+                    parts = head + [ListValue(list(middle), t.span)] + tail
+                    for item, piece in zip(t.items, parts):
+                        work.append((item.value if type(item) is A.Starred else item, piece))
+                else:
+                    pieces = self.unpack(v, len(t.items), _Fake(t, stmt))
+                    for item, piece in zip(reversed(t.items), reversed(list(pieces))):
+                        work.append((item, piece))
+            elif kind is A.Index:
+                container = yield self.eval_gen(t.value)
+                keys = []
+                for item in t.items:
+                    if isinstance(item, A.Slice):
+                        raise fail("E0113", "cannot assign to a slice", t.span, help=["build a new list or tensor instead"])
+                    keys.append((yield self.eval_gen(item)))
+                key = keys[0] if len(keys) == 1 else tuple(keys)
+                self.set_item(container, key, v, t.span)
+            else:
+                raise fail("E0113", f"cannot assign to {_what(t)}", t.span, label="not a name", help=["the left side of '=' is a name, or names separated by commas"])
+        return None
+
+    def set_item(self, container, key, value, span):
+        if isinstance(container, dict):
+            container[self.hashable(key, span)] = value
+            return
+        if isinstance(container, ListValue):
+            if not isinstance(key, int):
+                key = self.python_int(key, span)
+            try:
+                container.items[key] = value
+            except IndexError:
+                raise fail("E0309", f"index {key} is out of range for a list of {len(container.items)}", span) from None
+            return
+        if isinstance(container, np.ndarray):
+            container[key] = self.python_value(value, span)
+            return
+        raise fail("E0113", "item assignment works on lists and dicts; tensors cannot be changed in place", span, help=["use tf.tensor_scatter_nd_update, or build a new tensor"])
+
+    def tensor_rows(self, value, span):
+        tensor = self.tensor(value, span)
+        if not tensor.shape or tensor.shape[0] is None:
+            raise fail("E0208", "cannot unpack a tensor whose first dimension is unknown", span)
+        return self.graph.call("unstack", (tensor,), {"num": tensor.shape[0], "axis": 0}, span)
+
+    def aug_gen(self, stmt: A.AugAssign):
+        current = yield self.eval_gen(stmt.target)
+        value = yield self.eval_gen(stmt.value)
+        fake = A.BinOp(stmt.op, stmt.target, stmt.value, stmt.span, stmt.op_span)
+        if isinstance(current, ListValue) and stmt.op == "+" and not current.numeric:
+            current.items.extend(self.python_items(value) or [value])
+            result = current
+        else:
+            result = self.binop(fake, current, value)
+        yield self.target_gen(stmt.target, result, stmt)
+        return None
+
+    def expr_stmt_gen(self, stmt: A.ExprStatement):
+        e = stmt.expr
+        if isinstance(e, A.Call) and isinstance(e.func, A.Name):
+            head = e.func.id.split(".")[0]
+            value = self.scope_get(head)
+            if isinstance(value, Module) and value.prefix is None:
+                self.warn_once(("skip", value.name), Diagnostic("W0211", f"skipped: {value.name} is not a module gradcli runs", stmt.span, label="skipped", notes=[f"imported at line {value.span.line}"] if value.span else [], help=["gradcli shows values itself"]))
+                return None
+        value = yield self.eval_gen(e)
+        if self.in_function or value is None:
+            return None
+        if isinstance(e, A.Call):
+            name = e.func.id.split(".")[-1] if isinstance(e.func, A.Name) else (e.func.attr if isinstance(e.func, A.Attribute) else "")
+            if name in _EFFECT_METHODS:
+                return None
+        if isinstance(value, (Function, Builtin, BoundMethod, Module, Session, Tape, NoOpContext)):
+            return None
+        self.output(stmt, [value])
+        return None
+
+    def output(self, stmt, values):
+        top = self.statement if self.statement is not None else stmt
+        shown = [self.output_value(v, stmt.span) for v in values]
+        line = stmt.span.line
+        text = self.source.text.split("\n")[line - 1].strip() if self.source.text else ""
+        if self.out_transcript:
+            for prefix in (">>> ", "... "):
+                text = text.removeprefix(prefix)
+            import re
+
+            text = re.sub(r"^In \[\d*\]: ?", "", text)
+        self.out.outputs.append(Output(line, text, shown, stmt.span))
+
+    def simple_gen(self, stmt: A.Simple):
+        kind = stmt.kind
+        if kind == "pass":
+            return None
+        if kind == "break" or kind == "continue":
+            if not getattr(self, "loops", 0):
+                raise fail("E0101", f"'{kind}' outside a loop", stmt.span, label="not in a loop")
+            return BREAK if kind == "break" else CONTINUE
+        if kind == "return":
+            if not self.in_function:
+                raise fail("E0101", "'return' outside a function", stmt.span, label="not in a function")
+            value = None if stmt.value is None else (yield self.eval_gen(stmt.value))
+            return Signal("return", value)
+        if kind == "del":
+            for target in stmt.value:
+                if isinstance(target, A.Name):
+                    scope = self.scope
+                    value = scope.vars.get(target.id)
+                    if value is None and target.id not in scope.vars:
+                        raise self.unknown_name(target)
+                    del scope.vars[target.id]
+                    if scope is self.globals and target.id in self.shown_set:
+                        self.shown_set.discard(target.id)
+                        self.out.shown.remove(target.id)
+            return None
+        if kind == "assert":
+            test = yield self.eval_gen(stmt.value)
+            if not self.truth(test, stmt.value):
+                message = ""
+                if stmt.extra is not None:
+                    message = self.python_str((yield self.eval_gen(stmt.extra)))
+                raise fail("E0219", f"assertion failed{': ' + message if message else ''}", stmt.span, label="false here")
+            return None
+        raise AssertionError(kind)
+
+
+class _Fake:
+    """A stand-in statement for unpacking messages about a nested target."""
+
+    def __init__(self, target, stmt):
+        self.targets = target.items
+        self.value = getattr(stmt, "value", stmt)
+        self.span = getattr(stmt, "span", target.span)
+
+
+def _what(node) -> str:
+    return {A.Call: "the result of a call", A.Number: "a number", A.String: "a string", A.BinOp: "an arithmetic expression", A.Attribute: "an attribute", A.Name: "an attribute"}.get(type(node), "an expression")
