@@ -43,9 +43,9 @@ class LazyGroup(click.Group):
 
     def main(self, args=None, prog_name=None, standalone_mode=True, **extra):
         """Click's main, with --json honoured even for usage errors and documented exit codes."""
+        args = hoist_group_options(sys.argv[1:] if args is None else list(args), self)
         if not standalone_mode:
             return super().main(args, prog_name, standalone_mode=False, **extra)
-        args = sys.argv[1:] if args is None else list(args)
         try:
             code = super().main(args, prog_name, standalone_mode=False, **extra)
         except click.exceptions.Exit as e:
@@ -83,6 +83,39 @@ class LazyGroup(click.Group):
         rows = [(name, summary) for name, (_, summary) in COMMANDS.items()]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+
+# The group's options, which CLI.md accepts after the command name too: flag -> takes a value
+GROUP_OPTIONS = {"-q": False, "--quiet": False, "-v": False, "--verbose": False, "--debug": False, "--color": True}
+
+
+def hoist_group_options(args: list[str], group: click.Group) -> list[str]:
+    """`gradcli eval m.grad -q` as `gradcli -q eval m.grad`: group options found after the command
+    name move before it. The command's own options that take a value keep their value (a value
+    that looks like `-q` stays where it is), and nothing after `--` moves."""
+    at = 0
+    while at < len(args) and args[at].startswith("-"):  # the group's own options, before the name
+        at += 2 if GROUP_OPTIONS.get(args[at]) else 1
+    if at >= len(args) or args[at] not in COMMANDS:
+        return args
+    if not any(a in GROUP_OPTIONS or a.startswith("--color=") for a in args[at + 1:]):
+        return args  # the common case: nothing to move, and the command module stays unimported
+    takes_value = {o for p in group.get_command(None, args[at]).params if isinstance(p, click.Option) and not p.is_flag and not p.count for o in p.opts + p.secondary_opts}
+    hoisted, rest, i = [], [], at + 1
+    while i < len(args):
+        token = args[i]
+        if token == "--":
+            rest += args[i:]
+            break
+        if token in GROUP_OPTIONS or token.startswith("--color="):
+            width = 2 if GROUP_OPTIONS.get(token) else 1
+            hoisted += args[i:i + width]
+            i += width
+            continue
+        width = 2 if token in takes_value else 1
+        rest += args[i:i + width]
+        i += width
+    return args[:at] + hoisted + [args[at]] + rest
 
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
