@@ -13,40 +13,7 @@ from gradcli.engine.evaluate import evaluate
 from gradcli.engine.gradients import Unconnected, gradients
 from gradcli.engine.graph import Graph, apply
 
-STEP = 1e-6
-
-
-def value(node):
-    return evaluate([node])[node]
-
-
-def numeric_grad(f, xs):
-    out = []
-    for k, x in enumerate(xs):
-        grad = np.zeros_like(x)
-        for idx in np.ndindex(x.shape):
-            hi = [a.copy() for a in xs]
-            lo = [a.copy() for a in xs]
-            hi[k][idx] += STEP
-            lo[k][idx] -= STEP
-            grad[idx] = (f(hi) - f(lo)) / (2 * STEP)
-        out.append(grad)
-    return out
-
-
-def check(ys, xs, points, rng, label):
-    g = xs[0].graph
-    cots = [rng.standard_normal(np.shape(value(y))) for y in ys]
-    grads = gradients(ys, xs, grad_ys=[g.constant(c) for c in cots])
-
-    def f(values):
-        got = evaluate(ys, dict(zip(xs, values)))
-        return sum(float(np.sum(got[y] * c)) for y, c in zip(ys, cots))
-
-    for x, gx, want in zip(xs, grads, numeric_grad(f, points)):
-        got = np.zeros(x.shape) if isinstance(gx, Unconnected) else value(gx)
-        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6, err_msg=label)
-    return grads
+from gradcheck import check_gradient as check, value
 
 
 def _sigmoid(x):

@@ -24,9 +24,7 @@ from gradcli.engine.ops.elementwise import unbroadcast
 from gradcli.engine.registry import DuplicateOp, register
 from gradcli.errors import EvalError, GradcliError, GradientError
 
-STEP = 1e-6
-RTOL = 1e-5
-ATOL = 1e-6
+from gradcheck import ATOL, RTOL, check_gradient, numeric_grad, value
 
 # empty shapes too: every op and every gradient handles empty tensors
 UNARY_SHAPES = [((),), ((3,),), ((2, 3),), ((0,),), ((2, 0),)]
@@ -225,47 +223,10 @@ def build(op_name, arrays, attrs):
     return g, nodes, g.apply(op_name, nodes, attrs)
 
 
-def value(node, feeds=None):
-    return evaluate([node], feeds)[node]
-
-
 def as_value(g, node, like):
     if isinstance(node, Unconnected):
         return np.zeros(like.shape)
     return value(node)
-
-
-def numeric_grad(f, xs):
-    """Central differences of the scalar f at each element of each x."""
-    out = []
-    for k, x in enumerate(xs):
-        grad = np.zeros_like(x)
-        for idx in np.ndindex(x.shape):
-            hi = [a.copy() for a in xs]
-            lo = [a.copy() for a in xs]
-            hi[k][idx] += STEP
-            lo[k][idx] -= STEP
-            grad[idx] = (f(hi) - f(lo)) / (2 * STEP)
-        out.append(grad)
-    return out
-
-
-def check_gradient(ys, xs, points, rng, order_label):
-    """gradients(ys, xs) seeded with random cotangents vs central differences of sum(y * cot)."""
-    g = xs[0].graph
-    cots = [rng.standard_normal(np.shape(value(y))) for y in ys]
-    grads = gradients(ys, xs, grad_ys=[g.constant(c) for c in cots])
-
-    def f(values):
-        got = evaluate(ys, dict(zip(xs, values)))
-        return sum(float(np.sum(got[y] * c)) for y, c in zip(ys, cots))
-
-    expected = numeric_grad(f, points)
-    for x, gx, want in zip(xs, grads, expected):
-        got = np.zeros(x.shape) if isinstance(gx, Unconnected) else value(gx)
-        assert got.shape == tuple(x.shape), f"{order_label}: gradient shape {got.shape} for x of shape {x.shape}"
-        np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL, err_msg=order_label)
-    return grads
 
 
 CASE_IDS = [(op.name, i) for op in differentiable_ops() for i in range(len(menu(op)))]
