@@ -37,7 +37,14 @@ def report_lines(report: CheckReport, precision: int = 6, model_name: str = "the
         return format_number(x, 3) if x is not None else "-"
 
     sampled = len(report.points) - 1
-    where = "at the fed point only" if report.one_point else f"at the fed point and {_plural(sampled, 'sampled point')}"
+    # the fed point counts when some claim could be checked there (an unfed input leaves it out)
+    fed_used = not report.claims or any(all(p != 0 for p, _ in c.unchecked) for c in report.claims)
+    if report.one_point:
+        where = "at the fed point only"
+    elif fed_used:
+        where = f"at the fed point and {_plural(sampled, 'sampled point')}"
+    else:
+        where = f"at {_plural(sampled, 'sampled point')}, nothing fed"
     lines = [(f"checking {model_name} {where} (seed {report.seed}; rtol {format_number(report.rtol)}, atol {format_number(report.atol)})", "head"),
              (f"  {_inputs_line(report)}", "dim"), ("", "")]
     if not report.claims:
