@@ -135,13 +135,7 @@ class Expressions:
             return not self.truth(args[0], node.operand)
         if kind is A.Index:
             return self.index_value(node, args)
-        if kind is A.BinOp:
-            return self.binop(node, *args)
-        if kind is A.UnaryOp:
-            return self.unary(node, args[0])
-        if kind is A.Compare:
-            return self.compare(node, *args)
-        return Resolver.combine(self, node, args)
+        return Resolver.combine(self, node, args)  # operators and lists as in .grad
 
     # lazily evaluated forms: and/or, a if c else b, comprehensions, f-strings
     def boolop_gen(self, node: A.BoolOp):

@@ -13,10 +13,10 @@ from . import ast as A
 from . import spellings as namespaces
 from ..engine.gradients import Unconnected
 from ..engine.dtypes import DTYPES, dtype_name, is_float, shape_str
-from ..engine.graph import Graph, Node, gc_paused
+from ..engine.graph import Graph, Node
 from ..engine.registry import CONSTANT, LEAVES, NAMES
-from .calls import SESSION_NAMES, SPECIAL_CALLS, CallResolver
-from ..errors import Diagnostic, GradcliError, fail
+from .calls import SPECIAL_CALLS, CallResolver
+from ..errors import GradcliError, fail
 from ..source import Label, Source
 from .program import Claim, DType, ListValue, Resolved
 
@@ -360,12 +360,7 @@ class Resolver(CallResolver):
         raise fail("E0209", "expected a tensor", span)
 
     def literal_tensor(self, value: ListValue) -> Node:
-        try:
-            array = np.array(_nested(value))
-        except ValueError:
-            raise fail("E0306", "the rows of this list have different lengths", value.span, help=["a tensor literal must be rectangular"]) from None
-        if array.dtype == object:
-            raise fail("E0306", "the rows of this list have different lengths", value.span, help=["a tensor literal must be rectangular"])
+        array = rectangular_array(_nested(value), value.span)
         c = self.graph.constant(array, weak=array.dtype != np.bool_, span=value.span)
         self.literals.add(c)
         return c
@@ -475,6 +470,17 @@ def _is_numeric(resolver: Resolver, value) -> bool:
     if isinstance(value, Node):
         return value in resolver.literals
     return isinstance(value, ListValue) and value.numeric
+
+
+def rectangular_array(rows, span) -> np.ndarray:
+    """A nested list of numbers as one array, or E0306 when its rows differ in length."""
+    try:
+        array = np.array(rows)
+    except ValueError:
+        array = None
+    if array is None or array.dtype == object:
+        raise fail("E0306", "the rows of this list have different lengths", span, help=["a tensor literal must be rectangular"])
+    return array
 
 
 def _nested(value):

@@ -15,6 +15,7 @@ from ..errors import fail
 from ..source import Label
 from .program import DType, ListValue
 from .tf_runtime import Function, Initializer, Module, Session, Tape, UpdateOp
+from .interpreter import rectangular_array
 from .tf_helpers import _literal, _nested_numbers, _unfed
 
 
@@ -59,12 +60,7 @@ class TensorValues:
         return super().tensor(value, span)
 
     def literal_tensor(self, value: ListValue) -> Node:
-        try:
-            array = np.array(_nested_numbers(value))
-        except ValueError:
-            raise fail("E0306", "the rows of this list have different lengths", value.span, help=["a tensor literal must be rectangular"]) from None
-        if array.dtype == object:
-            raise fail("E0306", "the rows of this list have different lengths", value.span, help=["a tensor literal must be rectangular"])
+        array = rectangular_array(_nested_numbers(value), value.span)
         if array.dtype.kind == "i" and array.dtype != np.int64:
             array = array.astype(np.int64)
         c = self.graph.constant(array, weak=True, span=value.span)
@@ -133,7 +129,6 @@ class TensorValues:
 
     def fetch_structure(self, value, span, evaluate_nodes, output=False, session=None):
         nodes = []
-        marks = []
 
         def collect(v, depth=0):
             if depth > 32:
