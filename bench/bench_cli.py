@@ -26,7 +26,6 @@ given in instructions (callgrind), which do not depend on load.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics

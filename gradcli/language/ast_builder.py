@@ -12,7 +12,7 @@ from ..source import Source, Span
 from .ast_blocks import BlockCallbacks
 from .ast_expressions import ExpressionCallbacks
 from .ast_statements import StatementCallbacks
-from .ast_tokens import KEYWORDS, _ALL_KEYWORDS, _KEYWORD_NOTE, _keyword_error, _token_span  # KEYWORDS, _KEYWORD_NOTE: parse and syntax_errors import them from here
+from .ast_tokens import KEYWORDS, _ALL_KEYWORDS, _KEYWORD_NOTE, _keyword_error, _token_span  # noqa: F401  (KEYWORDS, _KEYWORD_NOTE: parse and syntax_errors import them from here)
 
 
 class _AstBuilder(StatementCallbacks, BlockCallbacks, ExpressionCallbacks):

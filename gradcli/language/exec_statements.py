@@ -193,7 +193,6 @@ class Statements:
         return None
 
     def output(self, stmt, values):
-        top = self.statement if self.statement is not None else stmt
         shown = [self.output_value(v, stmt.span) for v in values]
         line = stmt.span.line
         text = self.source.text.split("\n")[line - 1].strip() if self.source.text else ""

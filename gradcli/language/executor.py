@@ -22,7 +22,7 @@ from ..engine.gradients import Unconnected
 from ..engine.graph import Graph, Node, gc_paused
 from ..errors import Diagnostic, GradcliError
 from .interpreter import Resolver
-from .program import ListValue
+from .program import ListValue, Resolved
 from .tf_calls import TFCalls
 from .tf_runtime import drive, Scope, Session, Tape
 from .exec_blocks import Blocks

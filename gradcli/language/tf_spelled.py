@@ -47,7 +47,6 @@ class SpelledCalls:
         return None
 
     def call_spelled(self, name: str, node: A.Call, positional, keywords, raw_args):
-        span = node.span
         short = namespaces.short_name(name)
         if name.startswith("tf.") or name in ("Variable", "placeholder", "gradients", "hessians", "jacobian", "GradientTape", "Session"):
             out = self.tf_runtime_call(name, short, node, positional, keywords)

@@ -24,7 +24,7 @@ import numpy as np
 from ..engine.evaluate import evaluate, needed_nodes
 from ..engine.graph import Node
 from ..engine.dtypes import is_float
-from ..engine.registry import LEAVES, PLACEHOLDER, VARIABLE, CONSTANT
+from ..engine.registry import PLACEHOLDER, VARIABLE
 from ..language.program import ListValue
 from ..errors import Diagnostic, GradcliError, fail
 from .claims import FAILS, HOLDS, UNCHECKED, compare_sides

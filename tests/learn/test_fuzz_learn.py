@@ -2,7 +2,6 @@
 show a traceback, exit with a documented code, and print one JSON document with --json."""
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 

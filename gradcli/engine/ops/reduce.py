@@ -6,7 +6,7 @@ import numpy as np
 from ..graph import Node, apply
 from ..dtypes import static_size
 from ...errors import fail
-from ..registry import NO_GRADIENT, float_only, register
+from ..registry import float_only, register
 
 F = apply
 

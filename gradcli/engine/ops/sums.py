@@ -4,7 +4,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..graph import apply
-from ...errors import fail
 from .elementwise import unbroadcast
 from .reduce import _reduce_infer, restore
 from ..registry import broadcasting, float_only, register
