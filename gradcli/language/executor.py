@@ -82,7 +82,7 @@ class Interpreter(Statements, Blocks, Expressions, Calls, Names, TFCalls, Resolv
         self.nontrainable: set = set()
         self.sessions: list[Session] = []
         self.default_session = None
-        self.np_rng = np.random.RandomState(seed)
+        self._np_rng = None  # np.random's global generator, made on first use (np_rng)
         self.auto_names: dict[str, int] = {}
         self.poisoned: set = set()
         self.statement = None  # the top-level statement running, for outputs
@@ -90,6 +90,19 @@ class Interpreter(Statements, Blocks, Expressions, Calls, Names, TFCalls, Resolv
         self.noted: set = set()
         self.array_names: dict = {}  # id(ndarray) -> the first name bound to it
         self.array_nodes: dict = {}  # id(ndarray) -> (the array, its constant node)
+
+    @property
+    def np_rng(self):
+        """The program's np.random.RandomState(seed), made when a program first draws from
+        np.random: importing numpy.random (with secrets and hashlib) would cost every other
+        run about 35 M instructions, a tenth of NumPy's own import."""
+        if self._np_rng is None:
+            self._np_rng = np.random.RandomState(self.seed)
+        return self._np_rng
+
+    @np_rng.setter
+    def np_rng(self, rng):  # np.random.seed(n)
+        self._np_rng = rng
 
     # ----- running -----
 

@@ -5,6 +5,8 @@ A mixin of gradcli.language.executor.Interpreter, assembled in tf_calls.TFCalls.
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from ..engine.graph import Node
@@ -43,7 +45,7 @@ class MethodCalls:
                 return value.dtype if isinstance(value.dtype, str) else np.dtype(value.dtype).name
             if attr in ("is_floating",):
                 return str(value.dtype).startswith("float")
-        if isinstance(value, (ListValue, dict, str, Session, Tape, Optimizer, list, tuple, UpdateOp, np.random.RandomState, np.random.Generator)):
+        if isinstance(value, (ListValue, dict, str, Session, Tape, Optimizer, list, tuple, UpdateOp)) or _is_rng(value):
             return BoundMethod(value, attr)
         raise fail("E0228", f"{self.type_name(value)} has no attribute '{attr}'", span)
 
@@ -136,7 +138,7 @@ class MethodCalls:
             return self.run_update(obj, self.default_session, span)
         if isinstance(obj, (np.ndarray, np.generic)):
             return self.array_method(obj, name, node, positional, keywords)
-        if isinstance(obj, (np.random.RandomState, np.random.Generator)):
+        if _is_rng(obj):
             if name in _NP_RANDOM or name in ("integers", "standard_normal", "random"):
                 return self.numpy_call(getattr(obj, name), positional, keywords, span)
         raise fail("E0228", f"{self.type_name(obj)} has no method '{name}'", node.func.span if hasattr(node.func, "span") else span)
@@ -175,3 +177,10 @@ class MethodCalls:
         if op is not None and name in ("sum", "mean", "max", "min", "prod"):
             return self.apply("reduce_" + name, (self.tensor(obj, span),), {}, span)
         raise fail("E0228", f"a tensor has no method '{name}'", node.func.span if hasattr(node.func, "span") else span, help=["tensors have .numpy(), .eval(), .shape, .dtype, .get_shape(); variables also .assign(), .assign_add(), .assign_sub()"])
+
+
+def _is_rng(value) -> bool:
+    """A NumPy generator (RandomState, Generator)? One exists only once numpy.random is
+    loaded, and asking np.random would load it (gradcli.language.executor, np_rng)."""
+    random = sys.modules.get("numpy.random")
+    return random is not None and isinstance(value, (random.RandomState, random.Generator))
