@@ -9,7 +9,6 @@ here, keeps its meaning.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import IntEnum
 
 
@@ -36,17 +35,36 @@ OK, USAGE, INVALID, CANNOT_READ, INTERNAL = ExitCode.OK, ExitCode.USAGE, ExitCod
 INTERNAL_CODE = "E0099"
 
 
-@dataclass(frozen=True)
 class Example:
-    """One row of the table: a code, what it means, its exit status, and how to trigger it."""
+    """One row of the table: a code, what it means, its exit status, and how to trigger it.
 
-    code: str
-    title: str
-    exit: ExitCode
-    model: str | None = None  # the .grad text, run as MODEL (None: no model file)
-    args: tuple = ("eval",)  # the command line; "{model}" stands for the model file
-    files: dict = field(default_factory=dict)  # extra files the example needs (name -> text)
-    pending: str = ""  # why the example cannot run yet (its syntax is still being built); tests skip it
+    model: the .grad text, run as MODEL (None: no model file); args: the command line,
+    where "{model}" stands for the model file; files: extra files the example needs
+    (name -> text); pending: why the example cannot run yet (its syntax is still being
+    built), and tests skip it. A plain class, not a dataclass: this module loads on
+    every run (see gradcli.source.Span).
+    """
+
+    __slots__ = ("code", "title", "exit", "model", "args", "files", "pending")
+
+    def __init__(self, code: str, title: str, exit: ExitCode, model: str | None = None, args: tuple = ("eval",), files: dict | None = None, pending: str = ""):
+        self.code = code
+        self.title = title
+        self.exit = exit
+        self.model = model
+        self.args = args
+        self.files = {} if files is None else files
+        self.pending = pending
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
+
+    __hash__ = None  # it holds a dict
+
+    def __repr__(self):
+        return "Example(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__) + ")"
 
 
 def _e(code, title, model=None, *args, exit: ExitCode, files=None, pending=""):

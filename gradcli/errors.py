@@ -5,34 +5,42 @@ diagnostics for usage errors before any of them is loaded.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from .codes import ExitCode, exit_code_for
 from .source import Label, Source, Span
 
 
-
-@dataclass(slots=True)
 class Diagnostic:
     """An error or warning: a stable code, a message, where, and what to do.
 
     Messages are lowercase without a trailing period (rustc's style); `help`
     lines are what the user can do, `notes` are facts that explain.
+    (A plain class, not a dataclass: see gradcli.source.Span.)
     """
 
-    code: str
-    message: str
-    span: Span | None = None
-    label: str = ""
-    source: Source | None = None
-    labels: list[Label] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    help: list[str] = field(default_factory=list)
-    severity: str = ""
+    __slots__ = ("code", "message", "span", "label", "source", "labels", "notes", "help", "severity")
 
-    def __post_init__(self):
-        if not self.severity:
-            self.severity = "warning" if self.code.startswith("W") else "error"
+    def __init__(self, code: str, message: str, span: Span | None = None, label: str = "", source: Source | None = None,
+                 labels: list[Label] | None = None, notes: list[str] | None = None, help: list[str] | None = None, severity: str = ""):
+        self.code = code
+        self.message = message
+        self.span = span
+        self.label = label
+        self.source = source
+        self.labels = [] if labels is None else labels
+        self.notes = [] if notes is None else notes
+        self.help = [] if help is None else help
+        self.severity = severity or ("warning" if code.startswith("W") else "error")
+
+    def _fields(self) -> tuple:
+        return (self.code, self.message, self.span, self.label, self.source, self.labels, self.notes, self.help, self.severity)
+
+    def __eq__(self, other):
+        return self._fields() == other._fields() if other.__class__ is self.__class__ else NotImplemented
+
+    __hash__ = None  # mutable and compared by value: not hashable
+
+    def __repr__(self):
+        return ("Diagnostic(" + ", ".join(f"{name}={value!r}" for name, value in zip(self.__slots__, self._fields())) + ")")
 
     @property
     def exit_code(self) -> int:

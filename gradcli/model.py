@@ -12,7 +12,6 @@ import difflib
 import functools
 import os
 import stat
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -90,35 +89,54 @@ def loads_bytes(data: bytes, name: str, dtype: str | None = None, max_elements: 
     return Model(decode_source(data, name), dtype, max_elements)
 
 
-@dataclass(eq=False)
 class Entry:
-    """One fetched name: a tensor, a list (one value per element) or a None gradient."""
+    """One fetched name: a tensor, a list (one value per element) or a None gradient.
 
-    name: str
-    kind: str  # "tensor" or "list"
-    value: object  # ndarray, None, or a list of ndarray/None
-    dtype: object  # np.dtype, None, or a list
-    derivative: object = None  # Derivative, or a list of them (None where not a gradient)
-    reason: object = None  # why a None gradient is None (a list for lists)
+    The records of this module are plain classes, not dataclasses: it loads on every
+    run, and a dataclass is compiled as its module loads (gradcli.source.Span).
+    """
+
+    __slots__ = ("name", "kind", "value", "dtype", "derivative", "reason")
+
+    def __init__(self, name: str, kind: str, value: object, dtype: object, derivative: object = None, reason: object = None):
+        self.name = name
+        self.kind = kind  # "tensor" or "list"
+        self.value = value  # ndarray, None, or a list of ndarray/None
+        self.dtype = dtype  # np.dtype, None, or a list
+        self.derivative = derivative  # Derivative, or a list of them (None where not a gradient)
+        self.reason = reason  # why a None gradient is None (a list for lists)
+
+    def __repr__(self):
+        return f"Entry(name={self.name!r}, kind={self.kind!r}, value={self.value!r}, dtype={self.dtype!r}, derivative={self.derivative!r}, reason={self.reason!r})"
 
 
-@dataclass(eq=False)
 class ClaimResult:
-    claim: Claim
-    lhs: np.ndarray | None
-    rhs: np.ndarray | None
-    max_abs_err: float | None
-    ok: bool | None  # None: not checked (an input was not fed, or both sides are not finite)
-    missing: list = field(default_factory=list)
-    reason: str = ""  # why it fails (shapes differ) or was not checked (both sides NaN)
+    __slots__ = ("claim", "lhs", "rhs", "max_abs_err", "ok", "missing", "reason")
+
+    def __init__(self, claim: Claim, lhs: np.ndarray | None, rhs: np.ndarray | None, max_abs_err: float | None, ok: bool | None, missing: list | None = None, reason: str = ""):
+        self.claim = claim
+        self.lhs = lhs
+        self.rhs = rhs
+        self.max_abs_err = max_abs_err
+        self.ok = ok  # None: not checked (an input was not fed, or both sides are not finite)
+        self.missing = [] if missing is None else missing
+        self.reason = reason  # why it fails (shapes differ) or was not checked (both sides NaN)
+
+    def __repr__(self):
+        return f"ClaimResult(claim={self.claim!r}, lhs={self.lhs!r}, rhs={self.rhs!r}, max_abs_err={self.max_abs_err!r}, ok={self.ok!r}, missing={self.missing!r}, reason={self.reason!r})"
 
 
-@dataclass(eq=False)
 class RunResult:
-    entries: list[Entry]
-    claims: list[ClaimResult]
-    warnings: list[Diagnostic]
-    nodes_evaluated: int = 0
+    __slots__ = ("entries", "claims", "warnings", "nodes_evaluated")
+
+    def __init__(self, entries: list[Entry], claims: list[ClaimResult], warnings: list[Diagnostic], nodes_evaluated: int = 0):
+        self.entries = entries
+        self.claims = claims
+        self.warnings = warnings
+        self.nodes_evaluated = nodes_evaluated
+
+    def __repr__(self):
+        return f"RunResult(entries={self.entries!r}, claims={self.claims!r}, warnings={self.warnings!r}, nodes_evaluated={self.nodes_evaluated!r})"
 
 
 def _located(method):
@@ -442,29 +460,40 @@ class Model:
         raise fail("E0209", f"'{name}' is not a tensor and cannot be shown", self.resolved.binding_spans.get(name), help=["fetch names bound to tensors or lists"])
 
 
-@dataclass(eq=False)
 class GradientRequest:
-    ys: list[str]
-    xs: list[str]
-    y_nodes: list[Node]
-    x_nodes: list[Node]
-    results: list  # Node or Unconnected per x
-    stop: list[Node]
-    grad_ys: list | None
-    seeds: object = None  # as asked, to build the request again after a rerun
-    stop_names: list = field(default_factory=list)
-    unconnected: str = "none"
+    __slots__ = ("ys", "xs", "y_nodes", "x_nodes", "results", "stop", "grad_ys", "seeds", "stop_names", "unconnected")
+
+    def __init__(self, ys: list[str], xs: list[str], y_nodes: list[Node], x_nodes: list[Node], results: list, stop: list[Node], grad_ys: list | None,
+                 seeds: object = None, stop_names: list | None = None, unconnected: str = "none"):
+        self.ys = ys
+        self.xs = xs
+        self.y_nodes = y_nodes
+        self.x_nodes = x_nodes
+        self.results = results  # Node or Unconnected per x
+        self.stop = stop
+        self.grad_ys = grad_ys
+        self.seeds = seeds  # as asked, to build the request again after a rerun
+        self.stop_names = [] if stop_names is None else stop_names
+        self.unconnected = unconnected
+
+    def __repr__(self):
+        return "GradientRequest(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__) + ")"
 
     def derivative(self, x: str) -> Derivative:
         return Derivative(list(self.ys), x)
 
 
-@dataclass(eq=False)
 class GradResult:
-    values: dict  # y name -> ndarray
-    gradients: dict  # x name -> ndarray or None
-    unconnected: dict  # x name -> reason
-    warnings: list
+    __slots__ = ("values", "gradients", "unconnected", "warnings")
+
+    def __init__(self, values: dict, gradients: dict, unconnected: dict, warnings: list):
+        self.values = values  # y name -> ndarray
+        self.gradients = gradients  # x name -> ndarray or None
+        self.unconnected = unconnected  # x name -> reason
+        self.warnings = warnings
+
+    def __repr__(self):
+        return f"GradResult(values={self.values!r}, gradients={self.gradients!r}, unconnected={self.unconnected!r}, warnings={self.warnings!r})"
 
 
 def _feeds_key(feeds):

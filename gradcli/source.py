@@ -6,19 +6,44 @@ diagnostics for usage errors before any of them is loaded.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
 
 
-@dataclass(frozen=True, slots=True)
 class Span:
-    """A half-open range of code points in one Source, with 1-based positions."""
+    """A half-open range of code points in one Source, with 1-based positions.
 
-    start: int
-    end: int
-    line: int
-    column: int
-    end_line: int
-    end_column: int
+    Immutable, compared and hashed by value. A plain class rather than a frozen
+    dataclass: a dataclass is compiled when its module loads, a cost every run
+    of the command would pay at start-up (README, performance).
+    """
+
+    __slots__ = ("start", "end", "line", "column", "end_line", "end_column")
+
+    def __init__(self, start: int, end: int, line: int, column: int, end_line: int, end_column: int):
+        setter = object.__setattr__
+        setter(self, "start", start)
+        setter(self, "end", end)
+        setter(self, "line", line)
+        setter(self, "column", column)
+        setter(self, "end_line", end_line)
+        setter(self, "end_column", end_column)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"cannot assign to field {name!r} of a Span")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"cannot delete field {name!r} of a Span")
+
+    def _key(self) -> tuple:
+        return (self.start, self.end, self.line, self.column, self.end_line, self.end_column)
+
+    def __eq__(self, other):
+        return self._key() == other._key() if other.__class__ is self.__class__ else NotImplemented
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __repr__(self):
+        return f"Span(start={self.start!r}, end={self.end!r}, line={self.line!r}, column={self.column!r}, end_line={self.end_line!r}, end_column={self.end_column!r})"
 
     def merge(self, other: "Span | None") -> "Span":
         if other is None:
@@ -93,11 +118,19 @@ def shorten(text: str, limit: int = NAME_LIMIT) -> str:
     return text[: limit - 1] + "…"
 
 
-@dataclass(slots=True)
 class Label:
     """A secondary span, rendered with `-` under it and its text beside."""
 
-    span: Span
-    text: str = ""
+    __slots__ = ("span", "text")
 
+    def __init__(self, span: Span, text: str = ""):
+        self.span = span
+        self.text = text
 
+    def __eq__(self, other):
+        return (self.span, self.text) == (other.span, other.text) if other.__class__ is self.__class__ else NotImplemented
+
+    __hash__ = None  # mutable and compared by value: not hashable
+
+    def __repr__(self):
+        return f"Label(span={self.span!r}, text={self.text!r})"

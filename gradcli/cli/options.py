@@ -15,29 +15,42 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass, field
 
 import click
 
 
-@dataclass
 class Options:
-    """What a command was asked for, besides its own options."""
+    """What a command was asked for, besides its own options: each bundle below sets
+    the fields of its options. (A plain class, not a dataclass: this module loads on
+    every run, and a dataclass is compiled as it loads; gradcli.source.Span.)"""
 
-    model: str | None = None  # a .grad path, "-" for stdin
-    expression: str | None = None  # -e EXPR
-    feeds: list = field(default_factory=list)  # --feed NAME=VALUE, as typed
-    feeds_file: str | None = None
-    fetch: list = field(default_factory=list)
-    ys: list = field(default_factory=list)  # --of
-    xs: list = field(default_factory=list)  # --wrt
-    grad_ys: list = field(default_factory=list)
-    stop: list = field(default_factory=list)
-    dtype: str | None = None  # None: float64, or float32 for a script that imports tensorflow
-    seed: int = 0
-    precision: int = 6
-    max_elements: int = 100_000_000
-    as_json: bool = False
+    __slots__ = ("model", "expression", "feeds", "feeds_file", "fetch", "ys", "xs", "grad_ys", "stop", "dtype", "seed", "precision", "max_elements", "as_json")
+
+    def __init__(self):
+        self.model: str | None = None  # a .grad path, "-" for stdin
+        self.expression: str | None = None  # -e EXPR
+        self.feeds: list = []  # --feed NAME=VALUE, as typed
+        self.feeds_file: str | None = None
+        self.fetch: list = []
+        self.ys: list = []  # --of
+        self.xs: list = []  # --wrt
+        self.grad_ys: list = []
+        self.stop: list = []
+        self.dtype: str | None = None  # None: float64, or float32 for a script that imports tensorflow
+        self.seed = 0
+        self.precision = 6
+        self.max_elements = 100_000_000
+        self.as_json = False
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
+
+    __hash__ = None
+
+    def __repr__(self):
+        return "Options(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__) + ")"
 
 
 def bundle(*decorators):
@@ -56,7 +69,7 @@ def bundle(*decorators):
         for decorator in reversed(decorators):
             inner = decorator(inner)
         names = [p.name for p in inner.__click_params__[before:]]
-        unknown = [n for n in names if n not in Options.__dataclass_fields__]
+        unknown = [n for n in names if n not in Options.__slots__]
         assert not unknown, f"options without a place in Options: {unknown}"
         return inner
 

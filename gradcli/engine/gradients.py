@@ -7,8 +7,6 @@ nothing recurses, so a 100,000-node chain is fine.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from .graph import Node, apply, cast_weak, gc_paused
@@ -20,19 +18,27 @@ from ..errors import GradcliError, fail
 UNCONNECTED_CHOICES = ("none", "zero")
 
 
-@dataclass(eq=False)
 class Unconnected:
     """A None gradient: x does not reach any y through a differentiable path.
 
-    `reason` says why in words, worked out from the graph when first asked.
+    `reason` says why in words, worked out from the graph when first asked; `of` is
+    how the source wrote the ys, for the reason's words; `recorded` a tape's recorded
+    nodes (paths outside them are cut). A plain class, not a dataclass: this module
+    loads on every run (gradcli.source.Span). Compared by identity.
     """
 
-    x: Node
-    ys: tuple[Node, ...]
-    stop: frozenset = frozenset()
-    _reason: str | None = None
-    of: str | None = None  # how the source wrote the ys, for the reason's words
-    recorded: frozenset | None = None  # a tape's recorded nodes: paths outside them are cut
+    __slots__ = ("x", "ys", "stop", "_reason", "of", "recorded")
+
+    def __init__(self, x: Node, ys: tuple[Node, ...], stop: frozenset = frozenset(), _reason: str | None = None, of: str | None = None, recorded: frozenset | None = None):
+        self.x = x
+        self.ys = ys
+        self.stop = stop
+        self._reason = _reason
+        self.of = of
+        self.recorded = recorded
+
+    def __repr__(self):
+        return f"Unconnected(x={self.x!r}, ys={self.ys!r}, stop={self.stop!r}, _reason={self._reason!r}, of={self.of!r}, recorded={self.recorded!r})"
 
     @property
     def reason(self) -> str:
@@ -41,14 +47,19 @@ class Unconnected:
         return self._reason
 
 
-@dataclass(eq=False)
 class Step:
     """One node of the backward pass, for `explain`: the adjoint in and those sent out."""
 
-    node: Node
-    adjoint: Node
-    parts: list[Node]
-    sent: list[tuple[Node, Node | None]] = field(default_factory=list)
+    __slots__ = ("node", "adjoint", "parts", "sent")
+
+    def __init__(self, node: Node, adjoint: Node, parts: list[Node], sent: list[tuple[Node, Node | None]] | None = None):
+        self.node = node
+        self.adjoint = adjoint
+        self.parts = parts
+        self.sent = [] if sent is None else sent
+
+    def __repr__(self):
+        return f"Step(node={self.node!r}, adjoint={self.adjoint!r}, parts={self.parts!r}, sent={self.sent!r})"
 
 
 def _passes(node: Node, stop, recorded=None) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import inspect
 import sys
 import re
-from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -22,38 +21,78 @@ NOT_DIFFERENTIABLE = "not differentiable"  # gradient through it is None (TF's N
 NO_GRADIENT = "no gradient rule"  # a path through it is an error (TF's LookupError)
 
 
-@dataclass(frozen=True)
 class Param:
-    name: str
-    kind: str  # "tensor", "tensors" (a list, variadic inputs), "attr" (a static value)
-    default: object = inspect.Parameter.empty
+    """One parameter of an op's signature: kind "tensor", "tensors" (a list, variadic
+    inputs) or "attr" (a static value). Immutable, compared by value. This module and
+    its two classes are plain (no dataclasses): they load on every run (gradcli.source.Span)."""
+
+    __slots__ = ("name", "kind", "default")
+
+    def __init__(self, name: str, kind: str, default: object = inspect.Parameter.empty):
+        setter = object.__setattr__
+        setter(self, "name", name)
+        setter(self, "kind", kind)
+        setter(self, "default", default)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"cannot assign to field {name!r} of a Param")
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.name, self.kind, self.default) == (other.name, other.kind, other.default)
+
+    def __hash__(self):
+        return hash((self.name, self.kind, self.default))
+
+    def __repr__(self):
+        return f"Param(name={self.name!r}, kind={self.kind!r}, default={self.default!r})"
 
     @property
     def required(self) -> bool:
         return self.default is inspect.Parameter.empty
 
 
-@dataclass(eq=False)
 class OpDef:
-    name: str
-    forward: Callable
-    infer: Callable
-    grad: Callable | str
-    params: tuple[Param, ...]
-    doc: str
-    rule: str  # the derivative in one line, for `gradcli ops` and explain
-    aliases: tuple[str, ...] = ()
-    promote: bool | int = False  # operands share one dtype (weak literals adapt); k: from input k on
-    random: bool = False
-    numpy: bool = False  # reachable as np.NAME
-    domain: tuple | None = None  # (lo, hi) inputs are drawn from in tests; None: not tested by the menu
-    test_shapes: tuple | None = None  # shape menus for the systematic tests, when not the family's
-    registered_at: str = ""
-    tags: tuple[str, ...] = field(default=())
-    default_float: bool | Callable = False  # a dtype=None (or absent) attribute means the run's default float; a callable decides from the attrs
-    lister: Callable | None = None  # list-valued ops: (graph, inputs, attrs, span) -> [Node], built from other ops
-    needs_float: bool = False  # a float op: weak integer inputs become floats before the forward (float_only rules)
-    bool_attrs: tuple[str, ...] = ()  # attributes that take True/False only (those whose default is a bool)
+    """An op: its rules (forward, infer, grad or a marker), its signature's params, its docs.
+
+    rule: the derivative in one line, for `gradcli ops` and explain; promote: operands
+    share one dtype (weak literals adapt), k: from input k on; numpy: reachable as
+    np.NAME; domain: (lo, hi) inputs are drawn from in tests (None: not tested by the
+    menu); test_shapes: shape menus for the systematic tests, when not the family's;
+    default_float: a dtype=None (or absent) attribute means the run's default float
+    (a callable decides from the attrs); lister: list-valued ops, (graph, inputs,
+    attrs, span) -> [Node], built from other ops; needs_float: a float op, weak
+    integer inputs become floats before the forward (float_only rules); bool_attrs:
+    attributes that take True/False only (those whose default is a bool).
+    """
+
+    __slots__ = ("name", "forward", "infer", "grad", "params", "doc", "rule", "aliases", "promote", "random", "numpy", "domain",
+                 "test_shapes", "registered_at", "tags", "default_float", "lister", "needs_float", "bool_attrs")
+
+    def __init__(self, name: str, forward: Callable, infer: Callable, grad: Callable | str, params: tuple[Param, ...], doc: str, rule: str,
+                 aliases: tuple[str, ...] = (), promote: bool | int = False, random: bool = False, numpy: bool = False,
+                 domain: tuple | None = None, test_shapes: tuple | None = None, registered_at: str = "", tags: tuple[str, ...] = (),
+                 default_float: bool | Callable = False, lister: Callable | None = None, needs_float: bool = False, bool_attrs: tuple[str, ...] = ()):
+        self.name = name
+        self.forward = forward
+        self.infer = infer
+        self.grad = grad
+        self.params = params
+        self.doc = doc
+        self.rule = rule
+        self.aliases = aliases
+        self.promote = promote
+        self.random = random
+        self.numpy = numpy
+        self.domain = domain
+        self.test_shapes = test_shapes
+        self.registered_at = registered_at
+        self.tags = tags
+        self.default_float = default_float
+        self.lister = lister
+        self.needs_float = needs_float
+        self.bool_attrs = bool_attrs
 
     @property
     def differentiable(self) -> bool:

@@ -9,18 +9,32 @@ every element's value: `expect g == 0.0`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 HOLDS, FAILS, UNCHECKED = "holds", "fails", "not checked"
 
 
-@dataclass
 class Comparison:
-    status: str  # HOLDS, FAILS or UNCHECKED
-    err: float | None  # max abs error over the checked elements (inf: shapes differ)
-    reason: str = ""  # why it fails or was not checked, in words
+    """status: HOLDS, FAILS or UNCHECKED; err: the max abs error over the checked
+    elements (inf: shapes differ); reason: why it fails or was not checked, in words.
+    Compared by value. (Not a dataclass: this module loads on every run, gradcli.source.Span.)"""
+
+    __slots__ = ("status", "err", "reason")
+
+    def __init__(self, status: str, err: float | None, reason: str = ""):
+        self.status = status
+        self.err = err
+        self.reason = reason
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.status, self.err, self.reason) == (other.status, other.err, other.reason)
+
+    __hash__ = None
+
+    def __repr__(self):
+        return f"Comparison(status={self.status!r}, err={self.err!r}, reason={self.reason!r})"
 
     @property
     def ok(self) -> bool | None:

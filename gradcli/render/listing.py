@@ -9,18 +9,33 @@ Rendering computes nothing: it lays out what the model returned.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .values import format_array, type_label
 
 
-@dataclass
 class Row:
-    name: str
-    type: str
-    value: str  # may span lines
-    note: str = ""
-    style: str = ""  # "none" for a None gradient, "error"/"ok" for claims
+    """One line of a listing: `value` may span lines; `style` is "none" for a None
+    gradient, "error"/"ok" for claims. Compared by value. (Not a dataclass: this
+    module loads on every text run, gradcli.source.Span.)"""
+
+    __slots__ = ("name", "type", "value", "note", "style")
+
+    def __init__(self, name: str, type: str, value: str, note: str = "", style: str = ""):
+        self.name = name
+        self.type = type
+        self.value = value
+        self.note = note
+        self.style = style
+
+    def _fields(self) -> tuple:
+        return (self.name, self.type, self.value, self.note, self.style)
+
+    def __eq__(self, other):
+        return self._fields() == other._fields() if other.__class__ is self.__class__ else NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self):
+        return f"Row(name={self.name!r}, type={self.type!r}, value={self.value!r}, note={self.note!r}, style={self.style!r})"
 
 
 def derivative_label(derivative) -> str:
