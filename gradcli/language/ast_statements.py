@@ -36,6 +36,8 @@ class StatementCallbacks:
 
     def expect(self, children):
         keyword, expr = children
+        if type(expr) is ast.ChainedCompare and id(expr) not in self._outer:  # a .grad form: never chained
+            raise self._chained(expr.links[0], expr.links[1].op_span, "expect takes one == comparison")
         inner = self._span(expr)
         text = self._text[inner.start:inner.end]
         return ast.Expect(expr, text, _join(_token_span(keyword), inner))
