@@ -21,7 +21,7 @@ def outputs(text, name="snippet.py"):
 def error(text, name="snippet.py"):
     with pytest.raises(GradcliError) as info:
         gradcli.loads(text, name=name).eval()
-    return info.value.diagnostics[0]
+    return info.value.errors[0]
 
 
 # Every value below is what CPython 3 prints for the same lines.

@@ -18,7 +18,7 @@ def outputs(text, name="snippet.py"):
 def error(text, name="snippet.py"):
     with pytest.raises(GradcliError) as info:
         gradcli.loads(text, name=name).eval()
-    return info.value.diagnostics[0]
+    return info.value.errors[0]
 
 
 def test_del_tape_after_a_persistent_tape_is_done():
