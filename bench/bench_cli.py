@@ -6,7 +6,7 @@
     python bench/bench_cli.py --only startup     # one row: startup, help, mlp, chain
     python bench/bench_cli.py --only none --scaling --scaling-commands 'grad --formula'   # one scaling row
     python bench/bench_cli.py --native-blas      # both sides without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE
-    python bench/bench_cli.py --profile          # also import-time and cProfile tops of the one-liner
+    python bench/bench_cli.py --profile          # also the one-liner's instructions by phase, import-time and cProfile tops
     python bench/bench_cli.py --gradcli PATH     # measure another build (e.g. a wrapper running an old checkout)
 
 Rows (targets from issue 13):
@@ -290,10 +290,52 @@ def scaling(gradcli, env, timeout, runs=1, commands=None):
 # ----------------------------------------------------------------- profile
 
 
+def instruction_phases(gradcli, gradcli_args, env):
+    """The one-liner's instructions one phase at a time: Python, NumPy, Click, gradcli's
+    modules (those the run loads, imported without running), then the run itself. Each
+    probe ends with os._exit, as the `gradcli` command does (no interpreter teardown)."""
+    if shutil.which("valgrind") is None:
+        print("\n  (no valgrind: no instruction phases)")
+        return
+    listing = (
+        "import os, sys\n"
+        f"sys.argv = ['probe', *{gradcli_args!r}]\n"
+        "before = set(sys.modules)\n"
+        "from gradcli.cli import main\n"
+        "out = os.dup(1)\n"
+        "os.dup2(os.open(os.devnull, os.O_WRONLY), 1)\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "os.dup2(out, 1)\n"
+        "print(repr([m for m in sys.modules if m not in before]))\n"
+    )
+    modules = eval(subprocess.run([sys.executable, "-c", listing], capture_output=True, text=True, env=env, check=True).stdout.strip().splitlines()[-1])
+    ours = [m for m in modules if m == "gradcli" or m.startswith("gradcli.")]
+    importing = "import importlib, os\nfor m in %r:\n    try:\n        importlib.import_module(m)\n    except Exception:\n        pass\nos._exit(0)\n"
+    probes = [
+        ("python start-up", "import os; os._exit(0)"),
+        ("+ import numpy", "import numpy, os; os._exit(0)"),
+        ("+ import click", "import numpy, click, os; os._exit(0)"),
+        (f"+ the other modules the run loads ({len(modules) - len(ours)}: standard library, NumPy's, Click's)",
+         importing % (["numpy", "click"] + [m for m in modules if m not in ours])),
+        (f"+ gradcli's modules ({len(ours)})", importing % (["numpy", "click"] + modules)),
+    ]
+    print("\n  -- instructions, one phase at a time (each probe ends with os._exit, as gradcli does) --")
+    previous = 0
+    for label, code in probes:
+        count = instructions([sys.executable, "-c", code], env=env)
+        print(f"  {label:78} {(count - previous) / 1e6:6.0f} M   ({count / 1e6:.0f} M)")
+        previous = count
+    total = instructions([gradcli, *gradcli_args], env=env)
+    print(f"  {'+ the run: Click parsing, parse, build, gradients, evaluation, output':78} {(total - previous) / 1e6:6.0f} M   ({total / 1e6:.0f} M)")
+    reference = instructions([sys.executable, "-c", "import numpy"], env=env)
+    label = 'the reference, python -c "import numpy" (with its teardown)'
+    print(f"  {label:78} {reference / 1e6:6.0f} M   (ratio {total / reference:.2f}x)")
+
+
 def profile_startup(gradcli_args, env):
     """What dominates start-up: the biggest cumulative imports, and a cProfile top."""
     print("\n  -- python -X importtime, largest cumulative imports --")
-    probe = f"import sys; sys.argv = ['gradcli', *{gradcli_args!r}]; from gradcli.cli import main; main()"
+    probe = f"import sys; sys.argv = ['probe', *{gradcli_args!r}]; from gradcli.cli import main; main()"
     out = subprocess.run([sys.executable, "-X", "importtime", "-c", probe], capture_output=True, text=True, env=env)
     rows = []
     for line in out.stderr.splitlines():
@@ -306,7 +348,7 @@ def profile_startup(gradcli_args, env):
     print("\n  -- cProfile, top by own time --")
     code = (
         "import cProfile, pstats, sys, io\n"
-        f"sys.argv = ['gradcli', *{gradcli_args!r}]\n"
+        f"sys.argv = ['probe', *{gradcli_args!r}]\n"  # not 'gradcli': the command ends the process at once
         "from gradcli.cli import main\n"
         "p = cProfile.Profile()\n"
         "p.enable()\n"
@@ -370,6 +412,8 @@ def main(argv=None):
         scaling(gradcli, env, args.timeout, args.scaling_runs, commands)
     if args.profile:
         print("\nprofile of `gradcli grad -e 'x**2 + x - 1' --wrt x --feed x=2`:")
+        if valgrind:
+            instruction_phases(gradcli, grad_args, env)
         profile_startup(grad_args, env)
     missed = [k for k, ok in results.items() if not ok]
     print(f"\n{'all targets met' if not missed else 'targets missed: ' + ', '.join(missed)}")

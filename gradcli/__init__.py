@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 import sys as _sys
 
 _previous_sigint = None
+_command = False  # this process is the `gradcli` command (set below), not a program importing gradcli
 
 
 def _interrupted_while_starting(signum, frame):
@@ -55,6 +56,7 @@ if _sys.argv and (_sys.argv[0].rsplit("/", 1)[-1].startswith("gradcli") or _sys.
     import _signal
 
     _previous_sigint = _signal.signal(_signal.SIGINT, _interrupted_while_starting)
+    _command = True
 
 __all__ = ["Diagnostic", "GradcliError", "Model", "Span", "load", "loads", "__version__"]
 

@@ -8,7 +8,6 @@ What the commands call, and what notebooks and graders use directly:
 """
 from __future__ import annotations
 
-import difflib
 import functools
 import os
 import stat
@@ -233,7 +232,8 @@ class Model:
         if name in self.resolved.inputs:
             return self.resolved.inputs[name]
         choices = list(self.resolved.inputs)
-        close = difflib.get_close_matches(name, choices, n=1, cutoff=0.5)
+        from difflib import get_close_matches  # here: only a misspelt name needs it
+        close = get_close_matches(name, choices, n=1, cutoff=0.5)
         if name in self.resolved.bindings:
             message = f"'{name}' is not a placeholder or variable, so it cannot be fed"
         else:
@@ -410,7 +410,8 @@ class Model:
     def _value(self, name: str):
         if name in self.resolved.bindings:
             return self.resolved.bindings[name]
-        close = difflib.get_close_matches(name, list(self.resolved.bindings), n=1, cutoff=0.5)
+        from difflib import get_close_matches  # here: only a misspelt name needs it
+        close = get_close_matches(name, list(self.resolved.bindings), n=1, cutoff=0.5)
         raise fail("E0201", f"unknown name '{name}'", help=[f"did you mean '{close[0]}'?"] if close else ["`fetch` and --fetch take names bound in the model"])
 
     def _tensor(self, name) -> Node:

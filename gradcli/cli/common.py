@@ -75,7 +75,7 @@ class Run:
         self.json(doc)
 
     def warn(self, diagnostics):
-        if self.quiet:
+        if self.quiet or not diagnostics:  # no renderer loaded for nothing to show
             return
         from ..render.diagnostics import render_text
 

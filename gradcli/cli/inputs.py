@@ -6,6 +6,7 @@ import sys
 
 from ..errors import fail
 from ..source import shorten
+from . import resume_collector
 
 
 # ----- loading -----
@@ -42,6 +43,7 @@ def load_model(run, model_path: str | None, expression: str | None = None, rows=
     run.dtype = m.dtype.name  # the float the model computes in (float32 for TensorFlow scripts)
     run.model = m
     run.mark("parse+build")
+    resume_collector()  # paused while the command started (gradcli.cli.main)
     return m
 
 

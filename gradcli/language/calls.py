@@ -6,8 +6,6 @@ tensor(), attr_value() and apply().
 """
 from __future__ import annotations
 
-import difflib
-
 from . import ast as A
 from . import spellings as namespaces
 from ..engine.gradients import Unconnected, gradients
@@ -49,7 +47,8 @@ class CallResolver:
 
     def unknown_op(self, func: A.Name, short):
         names = [n for n, o in NAMES.items() if "internal" not in o.tags] + ["gradients", "hessians", "jacobian"]
-        close = difflib.get_close_matches(short, names, n=1, cutoff=0.6)
+        from difflib import get_close_matches  # here: only a misspelt name needs it
+        close = get_close_matches(short, names, n=1, cutoff=0.6)
         return fail("E0202", f"unknown op '{func.id}'", func.span, help=[f"did you mean '{close[0]}'?" if close else "`gradcli ops` lists every op"])
 
     def bind_args(self, op: OpDef, node: A.Call, positional, keywords, spans):
@@ -69,7 +68,8 @@ class CallResolver:
             if key == "name":
                 continue
             if key not in {p.name for p in params}:
-                close = difflib.get_close_matches(key, [p.name for p in params], n=1)
+                from difflib import get_close_matches  # here: only a misspelt name needs it
+                close = get_close_matches(key, [p.name for p in params], n=1)
                 raise fail("E0204", f"{op.name}() has no argument '{key}'", spans[key].name_span, help=([f"did you mean '{close[0]}'?"] if close else []) + [f"signature: {op.signature}"])
             if key in bound:
                 raise self.arity(op, node, f"{op.name}() got '{key}' twice")

@@ -6,8 +6,6 @@ so 5,000 nested parentheses or a 20,000-term sum resolve like any other.
 """
 from __future__ import annotations
 
-import difflib
-
 import numpy as np
 
 from . import ast as A
@@ -190,7 +188,8 @@ class Resolver(DeclarationResolver, CallResolver):
         if short in NAMES or short in SPECIAL_CALLS:
             return fail("E0201", f"'{name.id}' is an op, not a value", name.span, help=[f"call it: {short}(...)"])
         candidates = list(self.out.bindings)
-        close = difflib.get_close_matches(name.id, candidates, n=1, cutoff=0.6)
+        from difflib import get_close_matches  # here: only a misspelt name needs it
+        close = get_close_matches(name.id, candidates, n=1, cutoff=0.6)
         help_ = [f"did you mean '{close[0]}'?"] if close else ([f"bound names here: {', '.join(candidates[:8])}"] if candidates else ["bind it first: x = ... or var x = ..."])
         return fail("E0201", f"unknown name '{name.id}'", name.span, label="not bound" if name.id not in candidates else "", help=help_)
 
