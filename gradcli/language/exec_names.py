@@ -91,7 +91,10 @@ class Names:
 
     def bind(self, target: A.Name, value, shown=True):
         if isinstance(value, ListValue) and value.numeric:
+            literal = value
             value = self.tensor(value)
+            # kept: `xs = [1.0, 2.0]` is one constant tensor, until a list method (xs.append) makes it the list again
+            self.literal_lists[id(value)] = (value, literal, self.scope, target.id)
         elif type(value) is int or type(value) is float:
             value = self.tensor(value, target.span)  # one literal node: `c = 2.0` is a tensor gradients can take
         self.assign_name(target.id, value, target.span, shown)

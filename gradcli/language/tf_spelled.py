@@ -9,6 +9,7 @@ import numpy as np
 
 from . import ast as A
 from . import spellings as namespaces
+from ..engine.graph import Node
 from ..engine.registry import NAMES
 from ..engine.tape import paused
 from ..errors import fail
@@ -126,6 +127,12 @@ class SpelledCalls:
                 dtype = self.graph.dtype_attr(self.dtype_value(dtype, span))
                 value = self.apply("cast", (value,), {"dtype": dtype}, span)
             return self.apply("fill", (), {"dims": shape, "value": None}, span) if False else self.apply("reshape", (self.apply("add", (self.apply("zeros", (), {"shape": shape, "dtype": value.dtype}, span), value), {}, span),), {"shape": shape}, span)
+        if rest in ("assign", "assign_add", "assign_sub"):  # TF1's tf.assign(ref, value): v.assign(value)
+            ref = positional[0] if positional else keywords.get("ref")
+            value = positional[1] if len(positional) > 1 else keywords.get("value")
+            if not isinstance(ref, Node) or value is None:
+                raise fail("E0229", f"tf.{rest}(ref, value) takes a tf.Variable and a value", span, help=[f"write tf.{rest}(v, value) or v.{rest}(value)"])
+            return self.assign_variable(ref, rest, value, span)
         if rest == "get_variable" or rest.endswith(".get_variable"):
             return self.get_variable(node, positional, keywords)
         if rest.endswith("_initializer") or rest.startswith("initializers.") or rest.startswith("keras.initializers."):
