@@ -82,3 +82,25 @@ def test_every_command(case, tmp_path):
     for command, as_json in RUNS:
         well_behaved(invoke(*command, path, *(["--json"] if as_json else []), *_feeds(case), allow_traceback=True), as_json)
     well_behaved(invoke("eval", path, *_feeds(case), allow_traceback=True), False)
+
+
+# ---------------------------------------------------------------- grad's defaults on pasted code
+
+def _case(case_id):
+    return next(c for c in CASES if c["id"] == case_id)
+
+
+def test_grad_default_y_is_not_a_numpy_result_of_sess_run(tmp_path):
+    """`gw, gb = sess.run(...)` binds NumPy constants last: the default y is the cost they came from."""
+    path = _path(_case("sigmoid-logreg"), tmp_path)
+    doc = well_behaved(invoke("grad", path, "--json", "--feed", "X=[[1, 2], [2, 3], [3, 1]]", "--feed", "Y=[[0], [0], [1]]"), True)
+    assert doc["of"] == ["cost"] and set(doc["gradients"]) == {"W", "b"}
+    assert close(doc["gradients"]["W"], [[0.0], [2 / 3]]) and close(doc["gradients"]["b"], [1 / 6])
+
+
+def test_grad_default_xs_skip_variables_no_name_reaches(tmp_path):
+    result = invoke("grad", _path(_case("list-comp"), tmp_path), "--json")
+    doc = well_behaved(result, True)
+    assert result.exit_code == 2
+    d = doc["diagnostics"][0]
+    assert d["code"] == "E0008" and "Variable, Variable_1, Variable_2" in d["message"] and "--wrt" in d["help"][0]
