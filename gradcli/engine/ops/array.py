@@ -1,5 +1,5 @@
 """Core array ops that gradient rules are built from: where, casts, reshapes, sums.
-(matmul lives with the linear algebra, in linalg.py.)"""
+(matmul lives with the other products, in products.py.)"""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,7 @@ import numpy as np
 from ..graph import apply
 from ..dtypes import broadcast_shapes, is_float, shape_mismatch, shape_str, static_size
 from ...errors import fail
-from .elementwise import unbroadcast
+from .broadcasting import unbroadcast
 from ..registry import NOT_DIFFERENTIABLE, broadcasting, register, same_as_first
 
 F = apply

@@ -1,10 +1,10 @@
-"""Running sums and products, clipping and norms (einsum lives in linalg.py)."""
+"""Running sums and products, clipping and norms (einsum lives in products.py)."""
 from __future__ import annotations
 
 import numpy as np
 
 from ..graph import apply
-from .elementwise import unbroadcast
+from .broadcasting import unbroadcast
 from .reduce import _reduce_infer, restore
 from ..registry import broadcasting, float_only, register
 from .structure import invalid, one_axis, take_index, _squeeze_axes

@@ -1,0 +1,53 @@
+"""Shape signatures: which tensors' run-time shapes broadcast together, plus a static part.
+
+Two equal signatures are equal shapes at any feed (see the package's docstring).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+class FormulaUnavailable(Exception):
+    """No exact expression with public ops could be made for this gradient."""
+
+
+
+class FormulaTooLong(FormulaUnavailable):
+    """The formula exists but is longer than MAX_LENGTH characters."""
+
+
+# ----- shape signatures -----
+
+@dataclass(frozen=True)
+class Sig:
+    leaves: frozenset  # nodes whose run-time shapes are unknown
+    static: tuple  # a known shape broadcast with them
+
+    def union(self, other: "Sig") -> "Sig":
+        if other is self or other == SCALAR:
+            return self
+        if self == SCALAR:
+            return other
+        try:
+            static = tuple(np.broadcast_shapes(self.static, other.static))
+        except ValueError:
+            raise FormulaUnavailable("shapes do not broadcast") from None
+        return Sig(self.leaves | other.leaves, static)
+
+    def within(self, other: "Sig") -> bool:
+        """Whether this shape provably broadcasts into `other`'s."""
+        if not self.leaves <= other.leaves:
+            return False
+        try:
+            return tuple(np.broadcast_shapes(self.static, other.static)) == tuple(other.static)
+        except ValueError:
+            return False
+
+    @property
+    def is_static(self) -> bool:
+        return not self.leaves
+
+
+SCALAR = Sig(frozenset(), ())
