@@ -169,7 +169,8 @@ class Names:
             return "None"
         if isinstance(value, ListValue):
             return "a tuple" if value.kind == "tuple" else "a list"
-        return {int: "an int", float: "a float", str: "a string", bool: "a bool", dict: "a dict"}.get(type(value), f"a {type(value).__name__}")
+        name = type(value).__name__
+        return {int: "an int", float: "a float", str: "a string", bool: "a bool", dict: "a dict"}.get(type(value), f"{'an' if name[:1] in 'AEIOUaeiou' else 'a'} {name}")
 
     def hashable(self, value, span):
         if isinstance(value, ListValue):

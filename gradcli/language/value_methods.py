@@ -52,6 +52,8 @@ class MethodCalls:
                 return str(value.dtype).startswith("float")
         if isinstance(value, (ListValue, dict, str, Session, Tape, Optimizer, list, tuple, UpdateOp, np.random.RandomState, np.random.Generator)):
             return BoundMethod(value, attr)
+        if isinstance(value, Initializer) and attr == "run":  # init.run(): TF1's op.run()
+            return BoundMethod(value, attr)
         raise fail("E0228", f"{self.type_name(value)} has no attribute '{attr}'", span)
 
     def tensor_attr(self, node: Node, attr, span):
@@ -105,6 +107,8 @@ class MethodCalls:
             return self.optimizer_method(obj, name, node, positional, keywords)
         if isinstance(obj, UpdateOp) and name == "run":
             return self.run_update(obj, self.default_session, span)
+        if isinstance(obj, Initializer) and name == "run":
+            return None
         if isinstance(obj, (np.ndarray, np.generic)):
             return self.array_method(obj, name, node, positional, keywords)
         if isinstance(obj, (np.random.RandomState, np.random.Generator)):
