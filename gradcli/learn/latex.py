@@ -13,8 +13,7 @@ import re
 
 from dataclasses import dataclass
 
-from .formula import expr as _formula_module  # its MAX_LENGTH, read when a formula is too long (tests lower it)
-from .formula import (ADD, ATOM, MUL, POW, UNARY, Add, Call, Expr, FormulaTooLong, FormulaUnavailable, Mul, Num, Sym, Where,
+from .formula import (ADD, ATOM, MUL, POW, UNARY, Add, Call, Expr, FormulaUnavailable, Mul, Num, Sym, Where,
                       _NAMED_CONSTANTS, _formula, arg_text, is_num, number_text)
 
 
@@ -38,9 +37,7 @@ def formula_result(node, names: dict | None = None) -> FormulaResult:
     try:
         e = _formula(node, names)
         return FormulaResult(arg_text(e), latex(e))
-    except FormulaTooLong:
-        return FormulaResult(None, None, f"too long: the formula has more than {_formula_module.MAX_LENGTH:,} characters")
-    except FormulaUnavailable as error:
+    except FormulaUnavailable as error:  # FormulaTooLong says how long it is, and the limit
         return FormulaResult(None, None, str(error))
 
 FUNCTIONS = {
