@@ -310,11 +310,12 @@ def instruction_phases(gradcli, gradcli_args, env):
     )
     modules = eval(subprocess.run([sys.executable, "-c", listing], capture_output=True, text=True, env=env, check=True).stdout.strip().splitlines()[-1])
     ours = [m for m in modules if m == "gradcli" or m.startswith("gradcli.")]
-    importing = "import importlib, os\nfor m in %r:\n    try:\n        importlib.import_module(m)\n    except Exception:\n        pass\nos._exit(0)\n"
+    # the collector paused, as the command runs its start-up (gradcli.cli.main)
+    importing = "import gc, importlib, os\ngc.disable()\nfor m in %r:\n    try:\n        importlib.import_module(m)\n    except Exception:\n        pass\nos._exit(0)\n"
     probes = [
         ("python start-up", "import os; os._exit(0)"),
-        ("+ import numpy", "import numpy, os; os._exit(0)"),
-        ("+ import click", "import numpy, click, os; os._exit(0)"),
+        ("+ import numpy", "import gc, os; gc.disable(); import numpy; os._exit(0)"),
+        ("+ import click", "import gc, os; gc.disable(); import numpy, click; os._exit(0)"),
         (f"+ the other modules the run loads ({len(modules) - len(ours)}: standard library, NumPy's, Click's)",
          importing % (["numpy", "click"] + [m for m in modules if m not in ours])),
         (f"+ gradcli's modules ({len(ours)})", importing % (["numpy", "click"] + modules)),
