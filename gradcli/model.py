@@ -31,10 +31,13 @@ DEFAULT_MAX_ELEMENTS = 100_000_000
 MAX_FILE_BYTES = 256 * 1024 * 1024  # the largest model or feed file read (README: limits)
 
 
-def load(path, dtype: str | None = None, max_elements: int = DEFAULT_MAX_ELEMENTS) -> "Model":
-    """Read and build a .grad file ("-" is not special here; pass text to loads)."""
+def load(path, dtype: str | None = None, max_elements: int = DEFAULT_MAX_ELEMENTS, feeds: dict | None = None, seed: int = 0) -> "Model":
+    """Read and build a .grad file ("-" is not special here; pass text to loads).
+
+    feeds (name -> value) feed the runs a pasted script makes itself while it is built
+    (a sess.run, a print), as --feed does; eval and gradients take their own feeds."""
     data = read_limited(path, "E0002", help=["check the path"])
-    return loads_bytes(data, str(path), dtype, max_elements)
+    return loads_bytes(data, str(path), dtype, max_elements, feeds, seed)
 
 
 def open_limited(path, code: str, help=(), what: str = "{}"):
@@ -79,15 +82,15 @@ def too_large(code: str, shown: str):
     return fail(code, f"cannot read {shown}: file too large (the limit is {MAX_FILE_BYTES // (1024 * 1024)} MB)", help=["gradcli reads models and feed files of up to 256 MB"])
 
 
-def loads(text: str, name: str = "<string>", dtype: str | None = None, max_elements: int = DEFAULT_MAX_ELEMENTS) -> "Model":
-    """Build a model from .grad source text."""
-    return Model(Source(name, text), dtype, max_elements)
+def loads(text: str, name: str = "<string>", dtype: str | None = None, max_elements: int = DEFAULT_MAX_ELEMENTS, feeds: dict | None = None, seed: int = 0) -> "Model":
+    """Build a model from .grad source text (feeds: as for load)."""
+    return Model(Source(name, text), dtype, max_elements, feeds=feeds, seed=seed)
 
 
-def loads_bytes(data: bytes, name: str, dtype: str | None = None, max_elements: int = DEFAULT_MAX_ELEMENTS) -> "Model":
+def loads_bytes(data: bytes, name: str, dtype: str | None = None, max_elements: int = DEFAULT_MAX_ELEMENTS, feeds: dict | None = None, seed: int = 0) -> "Model":
     from .language.parse import decode_source
 
-    return Model(decode_source(data, name), dtype, max_elements)
+    return Model(decode_source(data, name), dtype, max_elements, feeds=feeds, seed=seed)
 
 
 @dataclass(eq=False)
@@ -231,9 +234,10 @@ class Model:
         names = self.fetch_names(fetch)
         values_of = {name: self._value(name) for name in names}
         unfed = {}
-        if self.resolved.evaluated and not fetch:
-            # a script that ran its own sessions: a name whose placeholders it fed only in its
-            # feed_dict is shown with its type, not evaluated
+        if (self.resolved.evaluated or self.resolved.outputs) and not fetch:
+            # a script that ran its own sessions (or printed, as graph code prints a tensor's
+            # description): a name whose placeholders it fed only in its feed_dict, or never,
+            # is shown with its type, not evaluated
             for name in names:
                 missing = _missing_inputs(_nodes_in(values_of[name]), fed)
                 if missing:
@@ -286,14 +290,23 @@ class Model:
     # ----- what `gradcli grad` asks -----
 
     def default_ys(self) -> list[str]:
-        """Names bound by = to a tensor that is not a gradient result, in binding order."""
-        return [n for n in self.resolved.shown if isinstance(self.resolved.bindings.get(n), Node) and self.resolved.bindings[n] not in self.resolved.derivatives]
+        """Names bound by = to a tensor that is not a gradient result, in binding order;
+        computed tensors first: a pasted script's `gw = sess.run(grad_W)` binds a NumPy
+        constant, which no gradient can depend on (only a model of constants offers them)."""
+        from .engine.registry import CONSTANT
+
+        bindings = self.resolved.bindings
+        names = [n for n in self.resolved.shown if isinstance(bindings.get(n), Node) and bindings[n] not in self.resolved.derivatives]
+        computed = [n for n in names if bindings[n].op is not CONSTANT]
+        return computed or names
 
     def default_xs(self) -> list[str]:
-        """Every variable, in declaration order."""
+        """Every variable bound to a name, in declaration order (a pasted script's
+        `[tf.Variable(...) for ...]` makes variables that no name can reach)."""
         from .engine.registry import VARIABLE
 
-        return [n for n, node in self.resolved.inputs.items() if node.op is VARIABLE]
+        bindings = self.resolved.bindings
+        return [n for n, node in self.resolved.inputs.items() if node.op is VARIABLE and bindings.get(n) is node]
 
     @_located
     def gradient_request(self, ys, xs, seeds=None, stop=(), unconnected="none") -> "GradientRequest":
@@ -589,6 +602,8 @@ def _expression_program(program, shapes: dict):
             stack.extend(reversed([*node.args, *(k.value for k in node.kwargs)]))
         elif isinstance(node, (A.BinOp, A.Compare)):
             stack.extend((node.right, node.left))
+        elif isinstance(node, A.ChainedCompare):
+            stack.extend(reversed(node.links))
         elif isinstance(node, A.UnaryOp):
             stack.append(node.operand)
         elif isinstance(node, A.ListExpr):

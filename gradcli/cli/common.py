@@ -40,6 +40,7 @@ class Run:
         self.row: int | None = None  # the batch row being run (--feeds with several rows)
         self.model = None  # set by load_model, for -v's graph size
         self.roots: list = []  # nodes a command builds beyond the model's names (grad's request)
+        self.shows_outputs = False  # the command shows a script's outputs (eval): with a later error too
         self.started = time.perf_counter()
         self.marks: list[tuple[str, float]] = []
 
@@ -139,14 +140,16 @@ class Run:
         """The diagnostics to report for an error and the outputs printed before it.
 
         A script's run that the error stopped (error.partial) reports its warnings with
-        its errors already, and what it printed; an error after the script ran (a feed,
-        --of, an evaluation) comes after the warnings of that run, the model's."""
+        its errors already, and what it printed. An error after the script ran (a feed,
+        --of, a value computed only when it was fetched: a singular matrix) comes after
+        the warnings of that run, the model's, and, for a command that shows a script's
+        outputs (eval), after its outputs: the run printed them."""
         partial = error.partial
         if partial is not None:
             self.dtype = partial.graph.float_dtype.name
             return error.diagnostics, list(partial.outputs)
         if self.model is not None:
-            return self.model.warnings + error.diagnostics, []
+            return self.model.warnings + error.diagnostics, self.model.outputs if self.shows_outputs else []
         return error.diagnostics, []
 
 

@@ -45,7 +45,16 @@ class Calls:
                     expanded.append(v)
             positional = expanded
         if type(callee) is Spelled:  # an op or TensorFlow/NumPy name
-            return self.call_spelled(callee, node, positional, keywords, values)
+            if not self.graph_mode:
+                return self.call_spelled(callee, node, positional, keywords, values)
+            calls = len(self.out.gradient_calls)
+            out = self.call_spelled(callee, node, positional, keywords, values)
+            if len(self.out.gradient_calls) > calls:  # tf.gradients, hessians: the "gradients" scope's names
+                call = self.out.gradient_calls[-1]
+                self.name_gradients(call.ys, call.xs, call.results, call.grad_ys, "hessians" if call.kind == "hessian" else "gradients")
+            elif type(out) is not Pending:
+                self.name_call_result(out, namespaces.short_name(callee), keywords)
+            return out
         return self.call_object(callee, node, positional, keywords)
 
     def callee(self, func: A.Name):
@@ -84,6 +93,9 @@ class Calls:
         raise fail("E0225", f"{self.type_name(callee)} is not callable", node.func.span if hasattr(node.func, "span") else node.span, label="not a function")
 
     def function_gen(self, fn: Function, positional, keywords, node):
+        if not isinstance(fn, Function):  # tf.cond(p, lambda: a, b), tf.while_loop(c, body, ...) given a value
+            raise fail("E0225", f"{self.type_name(fn)} is not callable, and a function is needed here", node.span, label="needs a function",
+                       help=["pass a function: lambda: ... or the name of a def"])
         self.depth += 1
         if self.depth > MAX_CALL_DEPTH:
             raise fail("E0226", f"calls nested more than {MAX_CALL_DEPTH} deep (recursion)", node.span, label=f"call of {fn.name}", labels=[Label(fn.span, "defined here")] if fn.span else [], help=["gradcli runs recursion by building the graph; use a loop, or fewer levels"])

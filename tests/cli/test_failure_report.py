@@ -215,6 +215,67 @@ def test_warnings_of_a_run_that_finished_come_with_a_later_error():
     assert "outputs" not in doc
 
 
+# a singular matrix is found only when eval computes y, after the run: TensorFlow fails at line 4
+SINGULAR = """\
+import tensorflow as tf
+x = tf.constant([[1., 2.], [2., 4.]])
+print("start", x)
+y = tf.linalg.inv(x)
+"""
+
+
+def test_eval_shows_what_the_run_printed_before_an_error_found_computing_a_value():
+    text, doc = failure("eval", "-", script=SINGULAR, code=65)
+    assert text.stdout == "start [[1 2]\n [2 4]]\n"
+    assert codes_in(text.stderr) == ["W0213", "E0308"]
+    assert doc["outputs"] == [{"line": 3, "source": 'print("start", x)', "values": ["start", [[1.0, 2.0], [2.0, 4.0]]], "dtypes": ["str", "float32"], "shapes": [None, [2, 2]]}]
+    assert doc["dtype"] == "float32"
+    assert (doc["diagnostics"][-1]["code"], doc["diagnostics"][-1]["line"]) == ("E0308", 4)
+
+
+def test_commands_that_do_not_show_outputs_report_only_the_warnings_with_a_later_error():
+    text, doc = failure("grad", "-", "--of", "y", "--wrt", "x", script=SINGULAR, code=65)
+    assert text.stdout == ""  # grad never shows what a script prints
+    assert codes_in(text.stderr) == ["W0213", "E0308"]
+    assert "outputs" not in doc and [d["code"] for d in doc["diagnostics"]] == ["W0213", "E0308"]
+
+
+def test_a_feed_error_after_the_run_still_shows_its_outputs_in_eval():
+    text, doc = failure("eval", "-", "--feed", "nope=1", script="import tensorflow as tf\nx = tf.Variable(2.0)\nprint(x * 3)\n", code=2)
+    assert text.stdout == "6\n"
+    assert codes_in(text.stderr) == ["W0213", "E0404"]
+    assert [o["values"] for o in doc["outputs"]] == [[6.0]]
+
+
+# --feed feeds the runs a script makes as it is built (PYTHON.md), so a row of feeds that
+# makes its sess.run fail still shows what the run printed first
+FED_RUNS = """\
+import tensorflow as tf
+x = tf.placeholder(tf.float32, shape=[4])
+m = tf.reshape(x, [2, 2])
+with tf.Session() as sess:
+    print("sum", sess.run(tf.reduce_sum(x)))
+    print("inverse", sess.run(tf.linalg.inv(m)))
+"""
+
+
+def test_feed_reaches_the_runs_a_script_makes_while_it_is_built():
+    result = invoke("-q", "eval", "-", "--feed", "x=1,0,0,2", input=FED_RUNS)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "sum 3\ninverse [[1 0]\n [0 0.5]]\n"
+    doc = run_json("grad", "-", "--of", "m", "--wrt", "x", "--feed", "x=1,0,0,2", input=FED_RUNS)
+    assert doc["gradients"]["x"] == [1.0, 1.0, 1.0, 1.0]
+
+
+def test_a_feed_that_makes_a_sess_run_fail_shows_what_was_printed_before():
+    text, doc = failure("eval", "-", "--feed", "x=1,2,2,4", script=FED_RUNS, code=65)
+    assert text.stdout == "sum 9\n"
+    assert codes_in(text.stderr) == ["W0213", "E0308"]
+    assert [o["values"] for o in doc["outputs"]] == [["sum", 9.0]]
+    text, doc = failure("check", "-", "--feed", "x=1,2,2,4", script=FED_RUNS, code=65)
+    assert text.stdout == "sum 9\n" and doc["dtype"] == "float32"
+
+
 # ----- 3. the dtype the run used -----
 
 
@@ -244,3 +305,13 @@ def test_the_error_keeps_the_run_it_stopped():
     assert all(d.source is not None and d.source.name == "snippet.py" for d in error.diagnostics)
     assert [o.values for o in error.partial.outputs] == [["a"]]
     assert error.partial.graph.float_dtype.name == "float32"
+
+
+def test_loads_feeds_the_runs_a_script_makes_while_it_is_built():
+    m = loads(FED_RUNS, "fed.py", feeds={"x": [1, 0, 0, 2]})
+    assert [o.values[0] for o in m.outputs] == ["sum", "inverse"]
+    assert m.outputs[1].values[1].tolist() == [[1.0, 0.0], [0.0, 0.5]]
+    with pytest.raises(GradcliError) as caught:
+        loads(FED_RUNS, "fed.py")
+    assert [d.code for d in caught.value.errors] == ["E0409"]
+    assert caught.value.partial.outputs == []
