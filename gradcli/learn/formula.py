@@ -31,6 +31,7 @@ import numpy as np
 
 from ..engine.graph import Node
 from ..engine.registry import CONSTANT, LEAVES, PLACEHOLDER, VARIABLE, OPS
+from . import dims
 
 MAX_LENGTH = 100_000  # a formula longer than this is not worth reading; formula() returns None (reason: too long)
 
@@ -46,8 +47,8 @@ class FormulaUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Sig:
-    leaves: frozenset  # nodes whose run-time shapes are unknown
-    static: tuple  # a known shape broadcast with them
+    leaves: frozenset  # nodes whose run-time shapes are unknown (even their rank)
+    static: tuple  # a known-rank shape broadcast with them: sizes, and Dims (learn/dims.py) for unknown ones
 
     def union(self, other: "Sig") -> "Sig":
         if other is self or other == SCALAR:
@@ -55,7 +56,7 @@ class Sig:
         if self == SCALAR:
             return other
         try:
-            static = tuple(np.broadcast_shapes(self.static, other.static))
+            static = dims.broadcast(self.static, other.static, unify=False)
         except ValueError:
             raise FormulaUnavailable("shapes do not broadcast") from None
         return Sig(self.leaves | other.leaves, static)
@@ -65,13 +66,14 @@ class Sig:
         if not self.leaves <= other.leaves:
             return False
         try:
-            return tuple(np.broadcast_shapes(self.static, other.static)) == tuple(other.static)
+            return dims.broadcast(self.static, other.static, unify=False) == tuple(other.static)
         except ValueError:
             return False
 
     @property
     def is_static(self) -> bool:
-        return not self.leaves
+        """Known at build time: no unknown rank, no unknown dimension."""
+        return not self.leaves and not any(dims.is_dim(d) for d in self.static)
 
 
 SCALAR = Sig(frozenset(), ())
@@ -520,26 +522,28 @@ _ELEMENTWISE_CALLS = _UNARY_CALLS | {"maximum", "minimum", "atan2", "squared_dif
 _BROADCAST_OPS = _ELEMENTWISE_CALLS | {"add", "subtract", "multiply", "divide", "pow", "negative", "identity", "square", "reciprocal", "rsqrt", "where", "relu_grad", "sqrt_grad", "rsqrt_grad", "reciprocal_grad", "relu6_grad", "leaky_relu_grad", "add_n", "cast", "broadcast_like"} | set(COMPARE)
 
 
-def formula(node: Node, names: dict | None = None) -> str | None:
+def formula(node: Node, names: dict | None = None, fed: dict | None = None) -> str | None:
     """`node` (a gradient result) as a .grad expression over the model's names.
 
     `names` (node -> name) overrides the names nodes print as; by default a
     placeholder, variable or named intermediate prints as its name. Returns
     None when no exact expression with public ops exists (or it would be
-    longer than MAX_LENGTH characters).
+    longer than MAX_LENGTH characters). `fed` (placeholder -> the shape fed)
+    only keeps two unknown dimensions apart that the run showed different.
     """
     try:
-        return arg_text(_formula(node, names))
+        return arg_text(_formula(node, names, fed))
     except FormulaUnavailable:
         return None
 
 
-def _formula(root: Node, names) -> Expr:
+def _formula(root: Node, names, fed: dict | None = None) -> Expr:
     order = _nodes(root, names)
+    shapes = dims.symbolic_shapes(root, _BROADCAST_OPS, lambda n: _name_of(n, names), fed)
     values: dict[Node, Value] = {}
     sigs: dict[Node, Sig] = {}
     for node in order:
-        sigs[node] = _node_sig(node, sigs)
+        sigs[node] = _node_sig(node, sigs, shapes)
         name = _name_of(node, names) if node is not root else None
         if name is not None:
             values[node] = Value(Sym(name, sigs[node], node), sigs[node])
@@ -576,9 +580,11 @@ def _static(shape) -> bool:
     return shape is not None and None not in shape
 
 
-def _node_sig(node: Node, sigs) -> Sig:
+def _node_sig(node: Node, sigs, shapes) -> Sig:
     if _static(node.shape):
         return Sig(frozenset(), tuple(node.shape))
+    if shapes.get(node) is not None:  # the rank is known: its unknown sizes are Dims
+        return Sig(frozenset(), shapes[node])
     name = node.op.name
     if name in _BROADCAST_OPS:
         out = SCALAR
@@ -626,6 +632,9 @@ def _translate(node: Node, values, sigs) -> Value:
     if name in _SHAPE_ONLY and ins and ins[0].pending is None and ins[0].expr.sig == SCALAR:
         # every element is the same number: moving elements around changes nothing but the shape
         return Value(ins[0].expr, sig)
+    if name == "cast" and node.inputs[0].op.name == "size" and not isinstance(ins[0].expr, Sym) and _known_rank(sigs, node.inputs[0].inputs[0]):
+        # a mean's count: cast(shape(X)[0], float) per unknown size, so that the algebra can cancel it
+        return Value(_count(sigs[node.inputs[0].inputs[0]].static, _dtype_text(node.dtype, node)), sig)
     if name in _BROADCAST_OPS:
         ins = [realize(v, values, sigs) for v in ins]
         shape = SCALAR
@@ -634,6 +643,8 @@ def _translate(node: Node, values, sigs) -> Value:
         return Value(_elementwise(node, [v.expr for v in ins]), shape)
     if name == "size" and sigs[node.inputs[0]].is_static:
         return Value(Num(math.prod(sigs[node.inputs[0]].static)), sig)
+    if name == "size" and _known_rank(sigs, node.inputs[0]):
+        return Value(_count(sigs[node.inputs[0]].static, None), sig)
     if "internal" in op.tags:
         if name == "getitem_grad":
             return Value(_vjp_getitem(node, values, sigs), sig)
@@ -641,7 +652,13 @@ def _translate(node: Node, values, sigs) -> Value:
             args = [materialize(realize(v, values, sigs)) for v in ins]
             return Value(_INTERNAL_SPELLINGS[name](node, args, sig), sig)
         raise FormulaUnavailable(f"{name}() has no public equivalent here ({NO_FORMULA.get(name, 'no spelling yet')})")
-    return Value(_public_call(node, [materialize(realize(v, values, sigs)) for v in ins]), sig)
+    return Value(_public_call(node, [materialize(realize(v, values, sigs)) for v in ins], sig), sig)
+
+
+def _known_rank(sigs, node: Node) -> bool:
+    """node's shape is sizes and Dims, each Dim written from a named tensor."""
+    sig = sigs.get(node)
+    return sig is not None and not sig.leaves and all(d.spelling is not None for d in sig.static if dims.is_dim(d))
 
 
 def _push_pending(node: Node, ins) -> Value | None:
@@ -670,15 +687,18 @@ def realize(v: Value, values=None, sigs=None) -> Value:
     source, target, e = v.shape, v.pending, v.expr
     if source == target:
         return Value(e, target)
-    if target.is_static and math.prod(target.static) == 1:
-        # a sum to one element is the sum of everything
+    if target == SCALAR and source.leaves:  # a sum to one number is the sum of everything
         return Value(call("reduce_sum", [broadcast(e, source)], SCALAR), target)
-    if source.is_static and target.is_static:
-        size_source, size_target = math.prod(source.static), math.prod(target.static)
-        if e.sig.within(target) and size_target:
+    if not source.leaves and not target.leaves:
+        summed = _summed_axes(source.static, target.static)
+        try:
+            copies = _count([source.static[i] for i in summed])
+        except FormulaUnavailable:  # an unknown size no named tensor has: a sum still is a sum
+            copies = None
+        if e.sig.within(target) and copies is not None:
             # e is constant along the summed axes: the sum is e times the number of copies
-            return Value(mul(size_source // size_target, [(e, Num(1))]), target)
-        return Value(_sum_static(broadcast(e, source), source.static, target.static), target)
+            return Value(mul(1, [(copies, Num(1)), (e, Num(1))]), target)
+        return Value(_sum_axes(broadcast(e, source), source.static, target.static, summed, copies), target)
     if len(target.leaves) == 1 and target.static == ():
         (leaf,) = target.leaves
         like = values.get(leaf) if values else None
@@ -690,18 +710,74 @@ def realize(v: Value, values=None, sigs=None) -> Value:
     raise FormulaUnavailable("a broadcast sum over shapes unknown before evaluation")
 
 
-def _sum_static(m: Expr, source: tuple, target: tuple) -> Expr:
+def _summed_axes(source: tuple, target: tuple) -> list[int]:
+    """The axes of `source` a sum back to `target` adds up: the leading ones, and the size-1 ones of target."""
     lead = len(source) - len(target)
-    kept = [i + lead for i, d in enumerate(target) if d == 1 and source[i + lead] != 1]
-    axes = list(range(lead)) + kept
+    if lead < 0:
+        raise FormulaUnavailable("a sum to a larger rank")
+    axes = list(range(lead))
+    for i, d in enumerate(target):
+        s = source[i + lead]
+        if s is d or (not dims.is_dim(s) and not dims.is_dim(d) and s == d):
+            continue
+        if not dims.is_dim(d) and d == 1:
+            axes.append(i + lead)
+        else:
+            raise FormulaUnavailable("a broadcast sum over shapes unknown before evaluation")
+    return axes
+
+
+def _count(sizes, dtype: str = "float") -> Expr:
+    """How many elements sizes make, as a number, or from the named tensors that have
+    the unknown ones: cast(shape(X)[0], float). One cast per size, so that N*3/3 is N."""
+    coef, factors = 1, []
+    for d in sizes:
+        if dims.is_dim(d):
+            if d.spelling is None:
+                raise FormulaUnavailable("an unknown dimension that no named tensor has")
+            factors.append((_dim_expr(d, dtype), Num(1)))
+        else:
+            coef *= int(d)
+    return mul(coef, factors) if factors else Num(coef)
+
+
+def _dim_expr(d, dtype: str | None) -> Expr:
+    size = raw(d.spelling[2], SCALAR, ATOM)
+    return size if dtype is None else call("cast", [size, raw(dtype, SCALAR)], SCALAR)
+
+
+def _sum_axes(m: Expr, source: tuple, target: tuple, axes: list[int], copies: Expr | None) -> Expr:
+    """m summed over axes back to target's shape; a mean where m is already divided by the count."""
+    mean = _divided_by(m, copies) if copies is not None else None
+    fn, m = ("reduce_mean", mean) if mean is not None else ("reduce_sum", m)
+    out = Sig(frozenset(), tuple(target))
+    lead = len(source) - len(target)
+    kept = [a for a in axes if a >= lead]
     if not target:
-        return call("reduce_sum", [m], SCALAR)
+        return call(fn, [m], SCALAR)
     if not kept:
-        return call("reduce_sum", [m], Sig(frozenset(), target), [("axis", _list(axes))])
-    summed = call("reduce_sum", [m], Sig(frozenset(), target), [("axis", _list(axes)), ("keepdims", "True")])
-    if lead:
-        return call("reshape", [summed], Sig(frozenset(), target), [("shape", _list(target))])
-    return summed
+        return call(fn, [m], out, [("axis", _list(axes))])
+    if not lead:
+        return call(fn, [m], out, [("axis", _list(axes)), ("keepdims", "True")])
+    if all(not dims.is_dim(d) for d in target):
+        kept_all = Sig(frozenset(), tuple(1 if i in axes else d for i, d in enumerate(source)))
+        return call("reshape", [call(fn, [m], kept_all, [("axis", _list(axes)), ("keepdims", "True")])], out, [("shape", _list(target))])
+    # an unknown size in target: no reshape to write; the kept axes first, then the leading ones
+    inner = call(fn, [m], Sig(frozenset(), tuple(source[:lead]) + tuple(target)), [("axis", _list(kept)), ("keepdims", "True")])
+    return call(fn, [inner], out, [("axis", _list(range(lead)))])
+
+
+def _divided_by(m: Expr, count: Expr) -> Expr | None:
+    """m * count when m is something over count's unknown sizes (a mean's gradient), else None."""
+    keys = [b.text for b, _ in count.factors] if isinstance(count, Mul) else [count.text] if isinstance(count, Call) else []
+    if not keys or not isinstance(m, Mul):
+        return None
+    if any(k not in m.collected or not _negative(m.collected[k][1]) for k in keys):
+        return None
+    out = mul(1, [(m, Num(1)), (count, Num(1))])
+    if isinstance(out, Mul) and any(k in out.collected and not is_num(out.collected[k][1], 0) for k in keys):
+        return None
+    return out
 
 
 def broadcast(e: Expr, shape: Sig, allow=frozenset()) -> Expr:
@@ -709,14 +785,54 @@ def broadcast(e: Expr, shape: Sig, allow=frozenset()) -> Expr:
     if e.sig == shape or (shape.leaves <= (e.sig.leaves | allow) and e.sig.static == shape.static):
         return e
     factors = [(e, Num(1))]
-    if tuple(np.broadcast_shapes(e.sig.static, shape.static)) != tuple(e.sig.static):
-        factors.append((call("ones", [raw(_list(shape.static), SCALAR)], Sig(frozenset(), shape.static)), Num(1)))
+    have = e.sig.static
+    if dims.broadcast(have, shape.static, unify=False) != tuple(have):
+        # an unknown size comes from a named tensor that has it (ones_like(X)), the known ones from ones([...])
+        for d in shape.static:
+            if not dims.is_dim(d) or d in have:
+                continue
+            carrier = next((c for c in (_carrier(name, s, shape.static, d) for name, s in d.carriers) if c is not None), None)
+            if carrier is None:
+                raise FormulaUnavailable("an unknown dimension that no named tensor has")
+            factors.append((call("ones_like", [carrier], carrier.sig), Num(1)))
+            have = dims.broadcast(have, carrier.sig.static, unify=False)
+        if dims.broadcast(have, shape.static, unify=False) != tuple(have):
+            lead = len(shape.static) - len(have)
+            ones = [d if i < lead or have[i - lead] != d else 1 for i, d in enumerate(shape.static)]
+            if any(dims.is_dim(d) for d in ones):
+                raise FormulaUnavailable("an unknown dimension that no named tensor has")
+            factors.append((call("ones", [raw(_list(ones), SCALAR)], Sig(frozenset(), tuple(ones))), Num(1)))
     for leaf in sorted(shape.leaves - e.sig.leaves - allow, key=lambda n: n.id):
         carrier = leaf.name if leaf.name else None
         if carrier is None:
             raise FormulaUnavailable("an unnamed tensor of unknown shape")
         factors.append((call("ones_like", [Sym(carrier, Sig(frozenset([leaf]), ()))], Sig(frozenset([leaf]), ())), Num(1)))
     return mul(1, factors)
+
+
+def _carrier(name: str, shape: tuple, target: tuple, d) -> Expr | None:
+    """The named tensor `name` (of `shape`), cut down to broadcast into target with its
+    unknown size d where target has it: X for [None, 3], X[:, :1] for [None, 1], X[:, 0] for [None]."""
+    if d not in shape or d not in target:
+        return None
+    a, p = shape.index(d), target.index(d)
+    after = len(target) - 1 - p  # the axes d must have after it
+    spare = len(shape) - 1 - a - after  # the carrier's axes after d beyond those: indexed away
+    if spare < 0:
+        return None
+    items, out = ["0"] * a + [":"], [d]
+    for i in range(a + 1, len(shape)):
+        if i - a - 1 < spare:
+            items.append("0")
+            continue
+        s, t = shape[i], target[p + (i - a - 1 - spare) + 1]
+        same = s is t or (not dims.is_dim(s) and not dims.is_dim(t) and s == t)
+        items.append(":" if same else ":1")
+        out.append(s if same else 1)
+    while items and items[-1] == ":":
+        items.pop()
+    sig = Sig(frozenset(), tuple(out))
+    return Expr(f"{name}[{', '.join(items)}]", ATOM, sig) if items else Sym(name, sig)
 
 
 def materialize(v: Value) -> Expr:
@@ -810,10 +926,12 @@ def _unreduce(node: Node, v: Value, sigs) -> Value:
         if rank is None:
             raise FormulaUnavailable("a reduction over an axis of unknown rank")
         axes = sorted(a % rank for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
-        if e.sig != SCALAR or len(axes) < rank:
+        if e.sig != SCALAR:  # (one number everywhere is that number in like's shape too)
             e = materialize(v)
             for a in axes:
-                e = call("expand_dims", [e], Sig(frozenset([node]), ()), [("axis", str(a))])
+                shape = list(e.sig.static)
+                shape.insert(a, 1)
+                e = call("expand_dims", [e], Sig(frozenset([node]), ()) if e.sig.leaves else Sig(frozenset(), tuple(shape)), [("axis", str(a))])
     # the adjoint of a reduction has the reduced shape: broadcast back, it is exactly like's
     return Value(e, like)
 
@@ -867,14 +985,22 @@ def _attr_text(value, node: Node | None = None) -> str:
     raise FormulaUnavailable(f"an attribute gradcli cannot print: {value!r}")
 
 
-def _public_call(node: Node, args: list[Expr]) -> Expr:
+def _public_call(node: Node, args: list[Expr], sig: Sig) -> Expr:
     op = node.op
     if op.lister is not None or op.random:
         raise FormulaUnavailable(f"{op.name}() cannot be restated")
     if op.name == "getitem":
-        return Expr(f"{wrap(args[0], ATOM)}[{_index_text(node.attrs['index'])}]", ATOM, _opaque(node))
+        return Expr(f"{wrap(args[0], ATOM)}[{_index_text(node.attrs['index'])}]", ATOM, sig)
+    if op.name == "matmul" and any(_scalar_part(a)[0] for a in args):
+        # (2/N) * X^T (pred - y), as a textbook writes it: numbers and counts come out of the product
+        outside, inside = [], []
+        for a in args:
+            factors, rest = _scalar_part(a)
+            outside += factors
+            inside.append(rest)
+        return mul(1, [(_public_call(node, inside, sig), Num(1))] + outside)
     if op.name == "matmul" and not node.attrs.get("transpose_a") and not node.attrs.get("transpose_b"):
-        e = Call(f"{wrap(args[0], MUL)} @ {wrap(args[1], MUL + 1)}", MUL, _opaque(node))
+        e = Call(f"{wrap(args[0], MUL)} @ {wrap(args[1], MUL + 1)}", MUL, sig)
         e.fn, e.args, e.kwargs = "@", (args[0], args[1]), ()
         return e
     positional, kwargs = [], []
@@ -904,7 +1030,18 @@ def _public_call(node: Node, args: list[Expr]) -> Expr:
                 kwargs.append((p.name, a.text))
             else:
                 positional.append(a)
-    return call(op.name, positional, _opaque(node), kwargs)
+    return call(op.name, positional, sig, kwargs)
+
+
+def _scalar_part(e: Expr) -> tuple[list, Expr]:
+    """A product's factors that are one number for every element (2, 1/cast(shape(X)[0], float)), and the rest."""
+    if not isinstance(e, Mul) or e.sig == SCALAR:
+        return [], e
+    scalar = [(b, x) for b, x in e.factors if b.sig == SCALAR and x.sig == SCALAR]
+    rest = [(b, x) for b, x in e.factors if not (b.sig == SCALAR and x.sig == SCALAR)]
+    if not rest or (not scalar and e.coef == 1):
+        return [], e
+    return [(Num(e.coef), Num(1))] + scalar, mul(1, rest)
 
 
 def _same(a, b) -> bool:
@@ -912,10 +1049,6 @@ def _same(a, b) -> bool:
         return bool(a == b) or (isinstance(a, tuple) and list(a) == b)
     except Exception:
         return False
-
-
-def _opaque(node: Node) -> Sig:
-    return Sig(frozenset(), tuple(node.shape)) if _static(node.shape) else Sig(frozenset([node]), ())
 
 
 # ----- internal ops (gradients' helpers) written with public ops -----

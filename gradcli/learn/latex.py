@@ -33,10 +33,10 @@ class FormulaResult:
         return self.reason is not None and self.reason.startswith("too long")
 
 
-def formula_result(node, names: dict | None = None) -> FormulaResult:
+def formula_result(node, names: dict | None = None, fed: dict | None = None) -> FormulaResult:
     """A gradient's formula, its LaTeX, or why there is none ("too long: ...", "gather_grad() has no ...")."""
     try:
-        e = _formula(node, names)
+        e = _formula(node, names, fed)
         return FormulaResult(arg_text(e), latex(e))
     except FormulaTooLong:
         return FormulaResult(None, None, f"too long: the formula has more than {_formula_module.MAX_LENGTH:,} characters")
@@ -153,6 +153,9 @@ def _one(e: Expr, done) -> str:
 
 
 def _raw(text: str) -> str:
+    m = re.fullmatch(r"shape\((\w+)\)\[(\d+)\]", text)  # an unknown size, the batch: shape(X)[0]
+    if m:
+        return r"\operatorname{shape}\left(" + name_latex(m.group(1)) + r"\right)_{" + m.group(2) + "}"
     # a comparison `x > 0` reads as mathematics; anything else keeps its .grad spelling
     m = re.fullmatch(r"([A-Za-z_]\w*|-?[\d.]+) (>=|<=|==|!=|>|<) ([A-Za-z_]\w*|-?[\d.]+)", text)
     if m:
@@ -243,6 +246,8 @@ def _product(coef: float, factors, done) -> str:
 def _call(e: Call, done) -> str:
     args = [done.get(id(a)) or latex(a) for a in e.args]
     kwargs = dict(e.kwargs or ())
+    if e.fn == "cast" and len(args) == 2:  # a change of dtype is no change in mathematics
+        return args[0]
     if e.fn == "@":
         return " ".join(_wrap(a, t, MUL + 1) for a, t in zip(e.args, args))
     if e.fn == "matmul" and len(args) == 2 and set(kwargs) <= {"transpose_a", "transpose_b"}:
