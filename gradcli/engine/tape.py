@@ -17,7 +17,8 @@ import contextlib
 from ..errors import fail
 from ..source import Label, Span
 from .dtypes import is_float
-from .gradients import UNCONNECTED_CHOICES, Unconnected, batch_jacobian, connected, gradients, jacobian, zeros_like_static
+from .gradients import UNCONNECTED_CHOICES, Unconnected, connected, gradients, zeros_like_static
+from .jacobians import batch_jacobian, jacobian
 from .graph import Graph, Node
 from .registry import LEAVES, PLACEHOLDER, VARIABLE
 

@@ -10,7 +10,8 @@ import difflib
 
 from . import ast as A
 from . import spellings as namespaces
-from ..engine.gradients import Unconnected, gradients, hessians, jacobian
+from ..engine.gradients import Unconnected, gradients
+from ..engine.jacobians import hessians, jacobian
 from ..engine.graph import Node, apply
 from ..engine.registry import NAMES, OpDef
 from ..errors import Diagnostic, fail

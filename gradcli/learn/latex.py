@@ -13,7 +13,7 @@ import re
 
 from dataclasses import dataclass
 
-from . import formula as _formula_module
+from .formula import expr as _formula_module  # its MAX_LENGTH, read when a formula is too long (tests lower it)
 from .formula import (ADD, ATOM, MUL, POW, UNARY, Add, Call, Expr, FormulaTooLong, FormulaUnavailable, Mul, Num, Sym, Where,
                       _NAMED_CONSTANTS, _formula, arg_text, is_num, number_text)
 

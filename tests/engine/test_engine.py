@@ -6,7 +6,8 @@ import pytest
 
 import gradcli
 from gradcli.engine.evaluate import evaluate
-from gradcli.engine.gradients import Unconnected, gradients, hessians, jacobian
+from gradcli.engine.gradients import Unconnected, gradients
+from gradcli.engine.jacobians import hessians, jacobian
 from gradcli.engine.graph import Graph, apply
 from gradcli.errors import EvalError, FeedError, GradcliError, GradientError
 

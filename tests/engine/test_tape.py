@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from gradcli.engine.evaluate import evaluate
-from gradcli.engine.gradients import Unconnected, batch_jacobian, gradients, hessians, jacobian
+from gradcli.engine.gradients import Unconnected, gradients
+from gradcli.engine.jacobians import batch_jacobian, hessians, jacobian
 from gradcli.engine.graph import Graph, apply
 from gradcli.engine.tape import Tape, variable_read
 from gradcli.errors import GradcliError
@@ -627,7 +628,7 @@ def test_a_tape_does_not_walk_the_graph_outside_it():
 
 
 def test_a_large_jacobian_is_one_gradient_graph():
-    from gradcli.engine.gradients import UNROLL_AT_MOST
+    from gradcli.engine.jacobians import UNROLL_AT_MOST
 
     n = UNROLL_AT_MOST + 8
     rng = np.random.default_rng(3)
@@ -644,7 +645,7 @@ def test_a_large_jacobian_is_one_gradient_graph():
 
 def test_a_large_jacobian_differentiated_again():
     # d/dx sum(J * c) for y = x^3 (J = diag(3x^2)): 6 x c_ii
-    from gradcli.engine.gradients import UNROLL_AT_MOST
+    from gradcli.engine.jacobians import UNROLL_AT_MOST
 
     n = UNROLL_AT_MOST + 3
     a = np.linspace(-1.0, 1.0, n)
@@ -668,7 +669,7 @@ def test_a_large_jacobian_differentiated_again():
 
 
 def test_a_large_batch_jacobian():
-    from gradcli.engine.gradients import UNROLL_AT_MOST
+    from gradcli.engine.jacobians import UNROLL_AT_MOST
 
     t = UNROLL_AT_MOST + 1
     a = np.linspace(0.1, 2.0, 2 * t).reshape(2, t)

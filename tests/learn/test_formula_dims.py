@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gradcli.learn import dims
+from gradcli.learn.formula import dims
 from gradcli.model import load, loads
 from conftest import invoke, strict_json
 

@@ -176,7 +176,7 @@ def test_a_long_chain_has_a_formula_within_the_budget():
 
 
 def test_a_formula_over_the_budget_says_so(monkeypatch):
-    import gradcli.learn.formula as F
+    import gradcli.learn.formula.expr as F
 
     monkeypatch.setattr(F, "MAX_LENGTH", 2000)
     model = loads(_chain(400))
@@ -185,7 +185,7 @@ def test_a_formula_over_the_budget_says_so(monkeypatch):
 
 
 def test_grad_says_too_long_not_no_spelling(tmp_path, monkeypatch):
-    import gradcli.learn.formula as F
+    import gradcli.learn.formula.expr as F
 
     monkeypatch.setattr(F, "MAX_LENGTH", 2000)
     path = tmp_path / "chain.grad"

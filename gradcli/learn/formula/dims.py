@@ -18,8 +18,8 @@ carriers are the named tensors with it, for `ones_like(X)` broadcasts.
 """
 from __future__ import annotations
 
-from ..engine.graph import Node
-from ..engine.registry import PLACEHOLDER, VARIABLE
+from ...engine.graph import Node
+from ...engine.registry import PLACEHOLDER, VARIABLE
 
 
 class Dim:
