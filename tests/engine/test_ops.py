@@ -20,7 +20,7 @@ from gradcli.engine.evaluate import evaluate
 from gradcli.engine.gradients import Unconnected, gradients
 from gradcli.engine.graph import Graph, apply
 from gradcli.engine.ops import NO_GRADIENT, NOT_DIFFERENTIABLE, OPS
-from gradcli.engine.ops.elementwise import unbroadcast
+from gradcli.engine.ops.broadcasting import unbroadcast
 from gradcli.engine.registry import DuplicateOp, register
 from gradcli.errors import EvalError, GradcliError, GradientError
 
@@ -458,7 +458,7 @@ def test_every_op_has_doc_and_rule():
 
 
 def test_duplicate_registration_names_the_first():
-    with pytest.raises(DuplicateOp, match=r"op 'sin' registered twice: first at .*elementwise\.py:\d+"):
+    with pytest.raises(DuplicateOp, match=r"op 'sin' registered twice: first at .*unary\.py:\d+"):
         register("sin(x)", forward=np.sin, infer=None, doc="again")
     with pytest.raises(DuplicateOp, match=r"op 'inv' registered twice: first at .*linalg\.py"):
         register("fresh_op_name(x)", forward=np.sin, infer=None, doc="again", aliases=("inv",))

@@ -7,7 +7,7 @@ import numpy as np
 from ..graph import apply
 from ..dtypes import broadcast_shapes, is_float, shape_mismatch, shape_str, static_size
 from ...errors import fail
-from .elementwise import unbroadcast
+from .broadcasting import unbroadcast
 from ..registry import NOT_DIFFERENTIABLE, broadcasting, register, same_as_first
 
 F = apply

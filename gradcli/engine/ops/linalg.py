@@ -13,7 +13,7 @@ from ..dtypes import shape_mismatch, shape_str
 from ...errors import fail
 from ..registry import NOT_DIFFERENTIABLE, float_only, register
 from .reduce import normalize_axes
-from .elementwise import unbroadcast
+from .broadcasting import unbroadcast
 from ..dtypes import broadcast_shapes
 
 F = apply

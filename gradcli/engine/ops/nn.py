@@ -7,7 +7,7 @@ import numpy as np
 from ..graph import apply
 from ..dtypes import broadcast_shapes
 from ...errors import fail
-from .elementwise import unbroadcast
+from .broadcasting import unbroadcast
 from .reduce import normalize_axes
 from ..registry import float_only, register, same_as_first
 from ..dtypes import is_float

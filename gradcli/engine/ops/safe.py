@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..graph import apply
-from .elementwise import binary
+from .binary import binary
 
 F = apply
 

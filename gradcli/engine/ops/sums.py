@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..graph import apply
-from .elementwise import unbroadcast
+from .broadcasting import unbroadcast
 from .reduce import _reduce_infer, restore
 from ..registry import broadcasting, float_only, register
 from .structure import invalid, one_axis, take_index, _squeeze_axes

@@ -62,7 +62,7 @@ def _elementwise(node: Node, a: list[Expr]) -> Expr:
         return where(a[0], a[1], a[2])
     if name == "relu_grad":
         return where(compare(">", a[1], Num(0)), a[0], Num(0.0))
-    # the gradient kernels of engine/ops/elementwise.py (their 0 where dy is 0 is not spelled)
+    # the gradient kernels of engine/ops/unary.py (their 0 where dy is 0 is not spelled)
     if name == "sqrt_grad":
         return mul(0.5, [(a[1], Num(1)), (a[0], Num(-1))])
     if name == "rsqrt_grad":
