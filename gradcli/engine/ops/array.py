@@ -1,5 +1,5 @@
 """Core array ops that gradient rules are built from: where, casts, reshapes, sums.
-(matmul lives with the linear algebra, in linalg.py.)"""
+(matmul lives with the other products, in products.py.)"""
 from __future__ import annotations
 
 import numpy as np

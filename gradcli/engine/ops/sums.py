@@ -1,4 +1,4 @@
-"""Running sums and products, clipping and norms (einsum lives in linalg.py)."""
+"""Running sums and products, clipping and norms (einsum lives in products.py)."""
 from __future__ import annotations
 
 import numpy as np
