@@ -4,6 +4,7 @@
     python bench/bench_cli.py --runs 21          # more pairs (at least 9)
     python bench/bench_cli.py --scaling          # also every command on 1k/3k/10k-line chains and a 20,000-term sum
     python bench/bench_cli.py --only startup     # one row: startup, help, mlp, chain
+    python bench/bench_cli.py --only none --scaling --scaling-commands 'grad --formula'   # one scaling row
     python bench/bench_cli.py --native-blas      # both sides without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE
     python bench/bench_cli.py --profile          # also import-time and cProfile tops of the one-liner
     python bench/bench_cli.py --gradcli PATH     # measure another build (e.g. a wrapper running an old checkout)
@@ -252,8 +253,11 @@ SCALING_COMMANDS = {
 }
 
 
-def scaling(gradcli, env, timeout, runs=1):
-    """Each command on chains of 1k, 3k, 10k lines and a 20,000-term sum (median of `runs`)."""
+def scaling(gradcli, env, timeout, runs=1, commands=None):
+    """Each command (or those named in `commands`) on chains of 1k, 3k, 10k lines and a 20,000-term sum (median of `runs`)."""
+    unknown = set(commands or ()) - set(SCALING_COMMANDS)
+    if unknown:
+        raise SystemExit(f"unknown scaling command(s): {', '.join(sorted(unknown))}; known: {', '.join(SCALING_COMMANDS)}")
     print(f"\nscaling (whole process, CPU seconds, median of {runs}; growth 1k -> 10k is 10 for a linear command; runs over {timeout:g} s of wall time are cut)")
     print(f"  {'command':16} {'1k':>8} {'3k':>8} {'10k':>8} {'10k/1k':>7} {'20k-term sum':>13}")
     with tempfile.TemporaryDirectory(prefix="gradcli-bench-") as tmp:
@@ -262,6 +266,8 @@ def scaling(gradcli, env, timeout, runs=1):
             (folder / f"chain{n}.grad").write_text(chain_text(n))
         (folder / "sum.grad").write_text(sum_text(20000))
         for name, args in SCALING_COMMANDS.items():
+            if commands and name not in commands:
+                continue
             cells = []
             for model, last in (("chain1000.grad", "v1000"), ("chain3000.grad", "v3000"), ("chain10000.grad", "v10000"), ("sum.grad", "y")):
                 times = []
@@ -319,6 +325,7 @@ def main(argv=None):
     parser.add_argument("--only", default="startup,help,mlp,chain", help="comma-separated rows: startup, help, mlp, chain")
     parser.add_argument("--scaling", action="store_true", help="also the scaling table of every command")
     parser.add_argument("--timeout", type=float, default=120, help="seconds before a scaling run is cut")
+    parser.add_argument("--scaling-commands", help="comma-separated scaling rows, e.g. 'grad,grad --formula' (default: all)")
     parser.add_argument("--scaling-runs", type=int, default=1, help="runs of each scaling cell (the median is shown)")
     parser.add_argument("--native-blas", action="store_true", help="unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for both sides")
     parser.add_argument("--no-valgrind", action="store_true", help="no instruction counts")
@@ -359,7 +366,8 @@ def main(argv=None):
     if "chain" in only:
         results["chain"] = chain_row(gradcli, runs, env)
     if args.scaling:
-        scaling(gradcli, env, args.timeout, args.scaling_runs)
+        commands = [c.strip() for c in args.scaling_commands.split(",")] if args.scaling_commands else None
+        scaling(gradcli, env, args.timeout, args.scaling_runs, commands)
     if args.profile:
         print("\nprofile of `gradcli grad -e 'x**2 + x - 1' --wrt x --feed x=2`:")
         profile_startup(grad_args, env)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 
-from ...engine.graph import Node
+from ...engine.graph import Node, gc_paused
 from ...engine.registry import CONSTANT, LEAVES, PLACEHOLDER, VARIABLE
 from .expr import (ADD, ATOM, CMP, MAX_LENGTH, MUL, POW, UNARY, _BROADCAST_OPS, _ELEMENTWISE_CALLS, _NAMED_CONSTANTS,
                    _UNARY_CALLS, COMPARE, Add, Call, Expr, Mul, Num, Sym, Where, add, arg_text, call, coef_text, compare,
@@ -61,6 +61,12 @@ def formula(node: Node, names: dict | None = None, fed: dict | None = None) -> s
 
 
 def _formula(root: Node, names, fed: dict | None = None) -> Expr:
+    # like building a graph, building expressions makes many small objects and no cycles
+    with gc_paused():
+        return _formula_of(root, names, fed)
+
+
+def _formula_of(root: Node, names, fed: dict | None = None) -> Expr:
     order = _nodes(root, names)
     shapes = dims.symbolic_shapes(root, _BROADCAST_OPS, lambda n: _name_of(n, names), fed)
     values: dict[Node, Value] = {}

@@ -9,6 +9,7 @@ import numpy as np
 
 from ...engine.registry import OPS
 from .sig import SCALAR, FormulaTooLong, Sig
+from .versioned import Version
 
 MAX_LENGTH = 100_000  # a formula longer than this is not worth reading; formula() returns None (reason: too long)
 
@@ -62,7 +63,13 @@ class Sym(Expr):
 
 
 class Add(Expr):
-    __slots__ = ("collected", "const", "_terms")  # collected: key -> [coef, Expr], no Num among them
+    # collected: key -> [coef, Expr], no Num among them (a Version of it, shared with the sum this one
+    # was built from); live: how many of them have a coefficient other than 0
+    __slots__ = ("_version", "live", "const", "_terms")
+
+    @property
+    def collected(self) -> dict:
+        return self._version.dict()
 
     @property
     def terms(self) -> tuple:
@@ -75,7 +82,12 @@ class Add(Expr):
 
 
 class Mul(Expr):
-    __slots__ = ("coef", "collected", "nonzero", "_factors")  # collected: key -> (base, exponent Expr)
+    # collected: key -> (base, exponent Expr), a Version as in Add; nonzero: how many exponents are not 0
+    __slots__ = ("coef", "_version", "nonzero", "_factors")
+
+    @property
+    def collected(self) -> dict:
+        return self._version.dict()
 
     @property
     def factors(self) -> tuple:
@@ -168,56 +180,76 @@ def arg_text(e: Expr) -> str:
 
 
 def add(parts) -> Expr:
-    """Sum of (coef, Expr) pairs: flattened, like terms collected, zeros dropped."""
+    """Sum of (coef, Expr) pairs: flattened, like terms collected, zeros dropped.
+
+    Linear in what it adds: the first sum among the parts (or a big one anywhere) is taken
+    over as a new version of its dict, not copied, so a sum built one term at a time costs
+    one step per term."""
     const = 0.0
-    terms: dict | None = None
+    version: Version | None = None
+    live = 0
     sig = SCALAR
+
+    def collect(coef, e):
+        nonlocal version, live
+        if version is None:
+            version = Version()
+        key = e.text
+        entry = version.dict().get(key)
+        if entry is None:
+            version.set(key, [coef, e])
+            live += coef != 0
+        else:
+            total = entry[0] + coef
+            live += (total != 0) - (entry[0] != 0)
+            version.set(key, [total, entry[1]])  # a new list: the entry may be shared with another sum
+
+    parts = _biggest_sum_first(parts)
     for coef, e in parts:
         sig = sig.union(e.sig)
         if isinstance(e, Num):
             const += coef * float(e.value)
         elif isinstance(e, Add):
             const += coef * e.const
-            if terms is None and coef == 1:
-                terms = dict(e.collected)  # entries are replaced, never changed in place: shared safely
+            if version is None and coef == 1:
+                version, live = e._version.successor(), e.live
                 continue
             for c, t in e.terms:
-                terms = _collect_term(terms, coef * c, t)
+                collect(coef * c, t)
         elif isinstance(e, Mul) and e.coef != 1:
-            terms = _collect_term(terms, coef * e.coef, mul(1.0, e.factors) if len(e.collected) < 64 else _unit(e))
+            collect(coef * e.coef, mul(1.0, e.factors) if len(e.collected) < 64 else _unit(e))
         else:
-            terms = _collect_term(terms, coef, e)
-    terms = terms or {}
-    live = [k for k, v in terms.items() if v[0] != 0] if len(terms) < 4 else None
-    if live is not None and not live:
+            collect(coef, e)
+    if not live:
         return Num(const)
-    if live is not None and const == 0 and len(live) == 1:
-        c, t = terms[live[0]]
+    if const == 0 and live == 1:  # x + y - y is x (the entry of y stays, at 0: finding x is a scan, once)
+        c, t = next(v for v in version.dict().values() if v[0] != 0)
         return t if c == 1 else mul(c, [(t, Num(1))])
-    if live is None and not any(v[0] != 0 for v in terms.values()):
-        return Num(const)
     e = Add(None, ADD, sig)
-    e.collected, e.const, e._terms = terms, const, None
+    e._version, e.live, e.const, e._terms = version, live, const, None
     common = _common_denominator(e)
     return common if common is not None else e
 
 
-def _collect_term(terms, coef, e):
-    if terms is None:
-        terms = {}
-    key = e.text
-    entry = terms.get(key)
-    if entry is None:
-        terms[key] = [coef, e]
-    else:
-        terms[key] = [entry[0] + coef, entry[1]]  # a new list: the entry may be shared with another sum
-    return terms
+def _biggest_sum_first(parts) -> list:
+    """The parts, with a big sum (one with coefficient 1, over 64 terms) moved first so that it is
+    taken over rather than copied term by term: `t + big` grows `big`. Small sums keep their order."""
+    parts = list(parts)
+    best, size = None, 64
+    for i, (coef, e) in enumerate(parts):
+        if coef == 1 and isinstance(e, Add):
+            n = e._version.newest_len()
+            if n is not None and n > size:
+                best, size = i, n
+    if best:
+        parts.insert(0, parts.pop(best))
+    return parts
 
 
 def _unit(e: "Mul") -> "Mul":
     """e without its coefficient (the same factors, shared)."""
     out = Mul(None, e.prec, e.sig)
-    out.coef, out.collected, out.nonzero, out._factors = 1.0, e.collected, e.nonzero, e._factors
+    out.coef, out._version, out.nonzero, out._factors = 1.0, e._version, e.nonzero, e._factors
     out.prec = _product_prec(1.0, out)
     return out
 
@@ -255,9 +287,9 @@ def _term_text(coef, t: Expr) -> str:
 
 def _common_denominator(e: Add):
     """log(x)/x**2 - 1/x**2 -> (log(x) - 1)/x**2: a denominator every term shares, with one power, comes out."""
-    terms = e.terms
-    if len(terms) < 2 or len(terms) > 32 or e.const != 0:
+    if e.live < 2 or e.live > 32 or e.const != 0:
         return None
+    terms = e.terms
     shared = None
     for _, t in terms:
         if not isinstance(t, Mul):
@@ -280,25 +312,29 @@ def _is_int(e) -> bool:
 
 
 def mul(coef, factors) -> Expr:
-    """coef * product of base**exponent: numbers folded, like bases collected, x**0 and x**1 simplified."""
+    """coef * product of base**exponent: numbers folded, like bases collected, x**0 and x**1 simplified.
+
+    Linear in what it multiplies: the first product among the factors (to the power 1) is taken
+    over as a new version of its dict, not copied, so a product built one factor at a time
+    (a chain's gradient) costs one step per factor."""
     coef = float(coef)
-    collected: dict | None = None
+    version: Version | None = None
     nonzero = 0
     sig = SCALAR
 
     def collect(base, exp):
-        nonlocal collected, nonzero
-        if collected is None:
-            collected = {}
+        nonlocal version, nonzero
+        if version is None:
+            version = Version()
         key = base.text
-        old = collected.get(key)
+        old = version.dict().get(key)
         if old is None:
-            collected[key] = (base, exp)
+            version.set(key, (base, exp))
             nonzero += not is_num(exp, 0)
             return
         new = Num(float(old[1].value) + float(exp.value)) if is_num(old[1]) and is_num(exp) else add([(1, old[1]), (1, exp)])
         nonzero += (not is_num(new, 0)) - (not is_num(old[1], 0))
-        collected[key] = (old[0], new)
+        version.set(key, (old[0], new))
 
     for base, exp in factors:
         sig = sig.union(base.sig).union(exp.sig)
@@ -307,8 +343,8 @@ def mul(coef, factors) -> Expr:
                 coef *= float(np.power(float(base.value), float(exp.value)))
         elif isinstance(base, Mul) and is_num(exp, 1):
             coef *= base.coef
-            if collected is None:
-                collected, nonzero = dict(base.collected), base.nonzero  # entries are immutable tuples: shared
+            if version is None:
+                version, nonzero = base._version.successor(), base.nonzero  # entries are immutable tuples: shared
             else:
                 for b, x in base.collected.values():
                     collect(b, x)
@@ -322,11 +358,11 @@ def mul(coef, factors) -> Expr:
     if coef == 0 or not nonzero:
         return Num(coef)
     if coef == 1 and nonzero == 1:
-        (b, x), = [(b, x) for b, x in collected.values() if not is_num(x, 0)]
+        (b, x), = [(b, x) for b, x in version.dict().values() if not is_num(x, 0)]
         if is_num(x, 1):
             return b
     e = Mul(None, MUL, sig)
-    e.coef, e.collected, e.nonzero, e._factors = coef, collected, nonzero, None
+    e.coef, e._version, e.nonzero, e._factors = coef, version, nonzero, None
     e.prec = _product_prec(coef, e)
     return e
 
