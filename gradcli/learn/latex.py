@@ -13,6 +13,7 @@ import re
 
 from dataclasses import dataclass
 
+from .formula import assume
 from .formula import expr as _formula_module  # its MAX_LENGTH, read when a formula is too long (tests lower it)
 from .formula import (ADD, ATOM, MUL, POW, UNARY, Add, Call, Expr, FormulaTooLong, FormulaUnavailable, Mul, Num, Sym, Where,
                       _NAMED_CONSTANTS, _formula, arg_text, is_num, number_text)
@@ -23,10 +24,18 @@ class FormulaResult:
     text: str | None  # the .grad expression, or None
     latex: str | None  # the same as LaTeX, or None
     reason: str | None = None  # why there is none, in words
+    assumes: tuple = ()  # the domain the formula holds on ("x > 0"), stated (learn/formula/assume.py); the LaTeX ends with it
 
     def as_latex(self) -> "FormulaResult":
-        """The same result, shown as its LaTeX."""
+        """The same result, shown as its LaTeX (which states the assumptions itself)."""
         return FormulaResult(self.latex, self.latex, self.reason)
+
+    @property
+    def shown(self) -> str | None:
+        """The formula as the listing shows it: `x**x*(log(x) + 1)  (for x > 0)`."""
+        if self.text is None or not self.assumes:
+            return self.text
+        return f"{self.text}  (for {' and '.join(self.assumes)})"
 
     @property
     def too_long(self) -> bool:
@@ -36,8 +45,12 @@ class FormulaResult:
 def formula_result(node, names: dict | None = None, fed: dict | None = None) -> FormulaResult:
     """A gradient's formula, its LaTeX, or why there is none ("too long: ...", "gather_grad() has no ...")."""
     try:
-        e = _formula(node, names, fed)
-        return FormulaResult(arg_text(e), latex(e))
+        with assume.noting() as assumed:
+            e = _formula(node, names, fed)
+        tex = latex(e)
+        if assumed:
+            tex += r" \quad (" + ", ".join(_raw(a) for a in assumed) + ")"
+        return FormulaResult(arg_text(e), tex, assumes=tuple(assumed))
     except FormulaTooLong:
         return FormulaResult(None, None, f"too long: the formula has more than {_formula_module.MAX_LENGTH:,} characters")
     except FormulaUnavailable as error:

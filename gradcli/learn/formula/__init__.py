@@ -33,6 +33,7 @@ from .expr import (ADD, ATOM, CMP, MAX_LENGTH, MUL, POW, UNARY, _BROADCAST_OPS, 
 from . import dims
 from .realize import Value, _count, _node_sig, _unreduce, broadcast, materialize, realize
 from .sig import SCALAR, FormulaTooLong, FormulaUnavailable, Sig
+from .tidy import tidy
 from .spellings import (_INTERNAL_SPELLINGS, _SHAPE_ONLY, HANDLED_INTERNAL, NO_FORMULA, _constant, _dtype_text, _elementwise,
                         _public_call, _vjp_getitem)
 
@@ -79,7 +80,7 @@ def _formula_of(root: Node, names, fed: dict | None = None) -> Expr:
         else:
             values[node] = _translate(node, values, sigs)
     v = realize(values[root], values, sigs)
-    e = materialize(v)
+    e = tidy(materialize(v))
     e.text  # noqa: B018 - made here, so that a formula over the budget raises FormulaTooLong now
     return e
 

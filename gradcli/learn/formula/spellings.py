@@ -249,18 +249,66 @@ def _diag_like(node: Node, args, sig) -> Expr:
     return call("diag", [args[0]], sig)
 
 
-_INTERNAL_SPELLINGS = {"concat_part": _concat_part, "untile": _untile, "gather_grad": _gather_grad, "diag_like": _diag_like}
+def _sizes(like: Node, e: Expr) -> Expr:
+    """The shape of the tensor `like` (whose expression is e): shape(x) for a name, else its sizes."""
+    if isinstance(e, Sym):
+        return raw(f"shape({e.text})", SCALAR)
+    if _static(like.shape):
+        return raw(_list(like.shape), SCALAR)
+    return raw(f"shape({e.text})", SCALAR)
+
+
+def _backprop_call(public: str, node: Node, positional: list, sig: Sig) -> Expr:
+    """public(positional..., the node's attributes as the public op takes them)."""
+    from ...engine.registry import NAMES  # noqa: PLC0415 - the public op's signature: its attributes' order and defaults
+
+    op = NAMES[public]
+    kwargs = []
+    for p in op.params:
+        if p.kind != "attr":
+            continue
+        value = node.attrs.get(p.name, None if p.required else p.default)
+        if p.required:
+            positional.append(raw(_attr_text(value, node), SCALAR))
+        elif not _same(value, p.default) and value is not None:
+            kwargs.append((p.name, _attr_text(value, node)))
+    return call(public, positional, sig, kwargs)
+
+
+def _conv2d_input_grad(node: Node, args, sig) -> Expr:
+    """conv2d's gradient for its input: conv2d_backprop_input(shape(x), w, g, strides, padding), as TensorFlow names it."""
+    g, w, like = args
+    return _backprop_call("conv2d_backprop_input", node, [_sizes(node.inputs[2], like), w, g], sig)
+
+
+def _conv2d_filter_grad(node: Node, args, sig) -> Expr:
+    """conv2d's gradient for its filters: conv2d_backprop_filter(x, shape(w), g, strides, padding)."""
+    x, g, like = args
+    return _backprop_call("conv2d_backprop_filter", node, [x, _sizes(node.inputs[2], like), g], sig)
+
+
+def _max_pool_grad(node: Node, args, sig) -> Expr:
+    x, g = args
+    return _backprop_call("max_pool2d_backprop", node, [x, g], sig)
+
+
+def _avg_pool_grad(node: Node, args, sig) -> Expr:
+    g, like = args
+    return _backprop_call("avg_pool2d_backprop", node, [_sizes(node.inputs[1], like), g], sig)
+
+
+_INTERNAL_SPELLINGS = {
+    "concat_part": _concat_part, "untile": _untile, "gather_grad": _gather_grad, "diag_like": _diag_like,
+    "conv2d_input_grad": _conv2d_input_grad, "conv2d_filter_grad": _conv2d_filter_grad,
+    "max_pool_grad": _max_pool_grad, "avg_pool_grad": _avg_pool_grad,
+}
 
 # internal ops the translation handles itself (sums back to a shape, masks, indexing)
 HANDLED_INTERNAL = {"sum_to_like", "sum_to", "broadcast_like", "unreduce", "relu_grad", "reshape_like", "getitem_grad"} | set(_INTERNAL_SPELLINGS)
 
 # internal ops with no formula, and why (the message says so)
 NO_FORMULA = {
-    "avg_pool_grad": "pooling gradients have no public op",
-    "max_pool_grad": "pooling gradients have no public op",
-    "max_pool_grad_grad": "pooling gradients have no public op",
-    "conv2d_filter_grad": "convolution gradients have no public op",
-    "conv2d_input_grad": "convolution gradients have no public op",
+    "max_pool_grad_grad": "max pooling's second-order helper (the adjoint read at each window's maximum)",
     "cholesky_phi": "a helper of cholesky's gradient",
     "custom_gradient": "a gradient written in Python",
     "determinant_sign": "a helper of det's gradient",
