@@ -46,15 +46,29 @@ class Diagnostic:
 
 
 class GradcliError(Exception):
-    """Raised for anything wrong with the user's input; `.diagnostics` says what."""
+    """Raised for anything wrong with the user's input; `.diagnostics` says what.
+
+    An error that stopped a pasted script's run also reports the warnings the run met
+    (in `.diagnostics`, severity "warning", in the order met, so a warning met before
+    an error comes before it), and keeps the run itself as `.partial` (a
+    language.program.Resolved: what the script printed before its first error, its
+    float dtype), so that what the run showed is not lost with it.
+    """
+
+    partial = None
 
     def __init__(self, *diagnostics: Diagnostic):
         self.diagnostics = list(diagnostics)
-        super().__init__("; ".join(str(d) for d in self.diagnostics))
+        super().__init__("; ".join(str(d) for d in self.errors))
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        """The diagnostics that are errors (without the warnings met on the way)."""
+        return [d for d in self.diagnostics if d.severity != "warning"] or self.diagnostics
 
     @property
     def exit_code(self) -> int:
-        return max((d.exit_code for d in self.diagnostics), default=ExitCode.INVALID_MODEL)
+        return max((d.exit_code for d in self.errors), default=ExitCode.INVALID_MODEL)
 
 
 class UsageError(GradcliError):

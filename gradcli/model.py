@@ -31,10 +31,13 @@ DEFAULT_MAX_ELEMENTS = 100_000_000
 MAX_FILE_BYTES = 256 * 1024 * 1024  # the largest model or feed file read (README: limits)
 
 
-def load(path, dtype: str | None = None, max_elements: int = DEFAULT_MAX_ELEMENTS) -> "Model":
-    """Read and build a .grad file ("-" is not special here; pass text to loads)."""
+def load(path, dtype: str | None = None, max_elements: int = DEFAULT_MAX_ELEMENTS, feeds: dict | None = None, seed: int = 0) -> "Model":
+    """Read and build a .grad file ("-" is not special here; pass text to loads).
+
+    feeds (name -> value) feed the runs a pasted script makes itself while it is built
+    (a sess.run, a print), as --feed does; eval and gradients take their own feeds."""
     data = read_limited(path, "E0002", help=["check the path"])
-    return loads_bytes(data, str(path), dtype, max_elements)
+    return loads_bytes(data, str(path), dtype, max_elements, feeds, seed)
 
 
 def open_limited(path, code: str, help=(), what: str = "{}"):
@@ -79,15 +82,15 @@ def too_large(code: str, shown: str):
     return fail(code, f"cannot read {shown}: file too large (the limit is {MAX_FILE_BYTES // (1024 * 1024)} MB)", help=["gradcli reads models and feed files of up to 256 MB"])
 
 
-def loads(text: str, name: str = "<string>", dtype: str | None = None, max_elements: int = DEFAULT_MAX_ELEMENTS) -> "Model":
-    """Build a model from .grad source text."""
-    return Model(Source(name, text), dtype, max_elements)
+def loads(text: str, name: str = "<string>", dtype: str | None = None, max_elements: int = DEFAULT_MAX_ELEMENTS, feeds: dict | None = None, seed: int = 0) -> "Model":
+    """Build a model from .grad source text (feeds: as for load)."""
+    return Model(Source(name, text), dtype, max_elements, feeds=feeds, seed=seed)
 
 
-def loads_bytes(data: bytes, name: str, dtype: str | None = None, max_elements: int = DEFAULT_MAX_ELEMENTS) -> "Model":
+def loads_bytes(data: bytes, name: str, dtype: str | None = None, max_elements: int = DEFAULT_MAX_ELEMENTS, feeds: dict | None = None, seed: int = 0) -> "Model":
     from .language.parse import decode_source
 
-    return Model(decode_source(data, name), dtype, max_elements)
+    return Model(decode_source(data, name), dtype, max_elements, feeds=feeds, seed=seed)
 
 
 @dataclass(eq=False)

@@ -40,6 +40,7 @@ class Run:
         self.row: int | None = None  # the batch row being run (--feeds with several rows)
         self.model = None  # set by load_model, for -v's graph size
         self.roots: list = []  # nodes a command builds beyond the model's names (grad's request)
+        self.shows_outputs = False  # the command shows a script's outputs (eval): with a later error too
         self.started = time.perf_counter()
         self.marks: list[tuple[str, float]] = []
 
@@ -100,7 +101,13 @@ class Run:
         return base(self.command, self.model_name, self.dtype or "float64", self.seed)
 
     def failure(self, error: GradcliError, row: int | None = None) -> int:
-        """Report an error as text on stderr, or as a JSON document with ok false."""
+        """Report an error as text on stderr, or as a JSON document with ok false.
+
+        What the run showed before the error is reported with it, as Python would show
+        it: a pasted script's outputs (on stdout first, in the JSON document as
+        "outputs"), the warnings met (before the error they came before), and the float
+        dtype the run computed in."""
+        diagnostics, outputs = self.shown_before(error)
         if self.as_json:
             from ..render.document import diagnostics_json
 
@@ -108,16 +115,42 @@ class Run:
             doc["ok"] = False
             if row is not None:
                 doc["row"] = row
-            doc["diagnostics"] = diagnostics_json(error.diagnostics)
+            if outputs:
+                from ..render.outputs import outputs_json
+
+                doc["outputs"] = outputs_json(outputs)
+            doc["diagnostics"] = diagnostics_json(diagnostics)
             self.json(doc)
         else:
             from ..render.diagnostics import render_text
 
-            for d in error.diagnostics:
+            if outputs:
+                from ..render.outputs import output_lines
+
+                self.lines(output_lines(outputs, self.precision))
+            for d in diagnostics:
+                if self.quiet and d.severity == "warning":
+                    continue
                 if row is not None:
                     click.echo(f"row {row}:", err=True)
                 click.echo(render_text(d, color=self.err_color), err=True, color=self.err_color)
         return error.exit_code
+
+    def shown_before(self, error: GradcliError):
+        """The diagnostics to report for an error and the outputs printed before it.
+
+        A script's run that the error stopped (error.partial) reports its warnings with
+        its errors already, and what it printed. An error after the script ran (a feed,
+        --of, a value computed only when it was fetched: a singular matrix) comes after
+        the warnings of that run, the model's, and, for a command that shows a script's
+        outputs (eval), after its outputs: the run printed them."""
+        partial = error.partial
+        if partial is not None:
+            self.dtype = partial.graph.float_dtype.name
+            return error.diagnostics, list(partial.outputs)
+        if self.model is not None:
+            return self.model.warnings + error.diagnostics, self.model.outputs if self.shows_outputs else []
+        return error.diagnostics, []
 
 
 def graph_size(m, roots=()) -> str:

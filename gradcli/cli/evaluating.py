@@ -22,6 +22,7 @@ def eval_command(run):
     MODEL is a .grad file, or - for stdin.
     """
     o = run.options
+    run.shows_outputs = True
     rows, batch = feed_rows(run, o.feeds, o.feeds_file)
     m = load_model(run, o.model, o.expression, None if batch else rows)
     return _each_row(run, rows, batch, lambda row: _eval_once(run, m, row, o.fetch or None))

@@ -14,9 +14,13 @@ def load_model(run, model_path: str | None, expression: str | None = None, rows=
     """The model from a path, '-' (stdin) or an -e expression.
 
     With one row of feeds, an expression's free names are declared with the
-    shapes fed: its graph, and its derivative formulas, then know them.
+    shapes fed: its graph, and its derivative formulas, then know them; and a
+    script's own runs (a sess.run, a print) get them as it is built, as --feed
+    promises, instead of failing on an unfed placeholder.
     """
     from .. import model as M
+
+    fed = rows[0] if rows is not None and len(rows) == 1 and isinstance(rows[0], dict) else None
 
     if expression is not None:
         if model_path is not None:
@@ -31,10 +35,10 @@ def load_model(run, model_path: str | None, expression: str | None = None, rows=
         stream = sys.stdin.buffer  # click.get_binary_stream is deprecated (gone in Click 9)
         if stream.isatty():
             raise fail("E0004", "reading the model from stdin, which is a terminal", help=["pipe a model in (cat model.grad | gradcli eval -), or give a file name"])
-        m = M.loads_bytes(M.read_stream_limited(stream, "E0002", "<stdin>"), "<stdin>", run.dtype, run.max_elements)
+        m = M.loads_bytes(M.read_stream_limited(stream, "E0002", "<stdin>"), "<stdin>", run.dtype, run.max_elements, fed, run.seed)
     else:
         run.model_name = model_path
-        m = M.load(model_path, run.dtype, run.max_elements)
+        m = M.load(model_path, run.dtype, run.max_elements, fed, run.seed)
     run.dtype = m.dtype.name  # the float the model computes in (float32 for TensorFlow scripts)
     run.model = m
     run.mark("parse+build")

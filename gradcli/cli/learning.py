@@ -57,13 +57,13 @@ def _tolerance(name: str, value: float) -> float:
     return value
 
 
-def _check_model(run, claims, xs):
+def _check_model(run, claims, xs, row):
     """The model to check: the file, or -e EXPR with its --claim derivatives."""
     o = run.options
     if o.expression is None:
         if claims or xs:
             raise fail("E0032", f"{'--claim' if claims else '--wrt'} goes with -e EXPR", help=["in a model file, write the claim as an expect line: expect g == 2*x"])
-        return load_model(run, o.model)
+        return load_model(run, o.model, rows=[row])
     from ..model import claim_model
 
     if o.model is not None:
@@ -104,7 +104,7 @@ def check_command(run, claims, xs, points, sample, hold, rtol, atol, no_fd):
     rtol, atol = _tolerance("rtol", rtol), _tolerance("atol", atol)
     ranges = _sample_ranges(sample)
     row = _one_row(run, run.options.feeds, run.options.feeds_file)
-    m = _check_model(run, claims, xs)
+    m = _check_model(run, claims, xs, row)
     report = m.check(feeds=row, points=points, sample=ranges, rtol=rtol, atol=atol, fd=not no_fd, seed=run.seed, hold=list(hold))
     run.mark("check")
     if run.as_json:

@@ -55,6 +55,9 @@ def resolve(program: A.Program, float_dtype="float64", max_elements: int = 100_0
         with gc_paused():
             resolver.run(program.statements)
     except GradcliError as error:
+        if error.partial is None:  # raised past the statements (finish): every warning came first
+            error.diagnostics[:0] = resolver.out.warnings
+            error.partial = resolver.out
         for d in error.diagnostics:
             if d.source is None:
                 d.source = program.source
@@ -94,8 +97,15 @@ class Interpreter(Statements, Blocks, Expressions, Calls, Names, TFCalls, Resolv
     # ----- running -----
 
     def run(self, statements) -> None:
-        errors = []
-        kind = GradcliError
+        """Every statement in turn. A failed statement's names are poisoned and the run goes
+        on, to report the errors that do not depend on it too; an error found evaluating
+        (E03-E05) stops it. The error raised holds the warnings met, in order among the
+        errors, and the run as `partial`, with only what was printed before the first error
+        (the outputs Python would have shown: it stops there)."""
+        reported = []  # warnings and errors, in the order the run met them
+        met = 0  # how many of self.out.warnings are in `reported`
+        kind = None  # the first error's class
+        printed = 0  # how many outputs came before the first error
         for stmt in statements:
             self.statement = stmt
             try:
@@ -104,15 +114,23 @@ class Interpreter(Statements, Blocks, Expressions, Calls, Names, TFCalls, Resolv
                 self.poisoned.update(_bound_names(stmt))
                 self.recover()
             except GradcliError as error:
-                kind = kind if errors else type(error)
+                if kind is None:
+                    kind, printed = type(error), len(self.out.outputs)
+                reported += self.out.warnings[met:] + error.diagnostics
+                met = len(self.out.warnings)
                 if any(d.code.startswith(("E03", "E04", "E05")) for d in error.diagnostics):
-                    raise kind(*(errors + error.diagnostics)) from None
-                errors.extend(error.diagnostics)
+                    raise self.stopped(kind, reported, printed) from None
                 self.poisoned.update(_bound_names(stmt))
                 self.recover()
-        if errors:
-            raise kind(*errors)
+        if kind is not None:
+            raise self.stopped(kind, reported + self.out.warnings[met:], printed)
         self.finish()
+
+    def stopped(self, kind, reported, printed) -> GradcliError:
+        error = kind(*reported)
+        del self.out.outputs[printed:]
+        error.partial = self.out
+        return error
 
     def recover(self):
         """After an error in one statement: back to the module's scope, no tape recording."""

@@ -14,8 +14,7 @@ import re
 from dataclasses import dataclass
 
 from .formula import assume
-from .formula import expr as _formula_module  # its MAX_LENGTH, read when a formula is too long (tests lower it)
-from .formula import (ADD, ATOM, MUL, POW, UNARY, Add, Call, Expr, FormulaTooLong, FormulaUnavailable, Mul, Num, Sym, Where,
+from .formula import (ADD, ATOM, MUL, POW, UNARY, Add, Call, Expr, FormulaUnavailable, Mul, Num, Sym, Where,
                       _NAMED_CONSTANTS, _formula, arg_text, is_num, number_text)
 
 
@@ -51,9 +50,7 @@ def formula_result(node, names: dict | None = None, fed: dict | None = None) -> 
         if assumed:
             tex += r" \quad (" + ", ".join(_raw(a) for a in assumed) + ")"
         return FormulaResult(arg_text(e), tex, assumes=tuple(assumed))
-    except FormulaTooLong:
-        return FormulaResult(None, None, f"too long: the formula has more than {_formula_module.MAX_LENGTH:,} characters")
-    except FormulaUnavailable as error:
+    except FormulaUnavailable as error:  # FormulaTooLong says how long it is, and the limit
         return FormulaResult(None, None, str(error))
 
 FUNCTIONS = {

@@ -290,7 +290,8 @@ def _jq_stage(value, stage: str):
         if name is not None:
             value = value.get(name) if value is not None else None
         elif index is not None:
-            value = value[int(index)] if value is not None else None
+            i = int(index)  # out of range is null, as jq has it
+            value = value[i] if value is not None and -len(value) <= i < len(value) else None
     return value
 
 

@@ -465,6 +465,24 @@ def test_duplicate_registration_names_the_first():
     assert "fresh_op_name" not in OPS
 
 
+def test_every_op_module_is_imported_by_the_package():
+    """Importing gradcli.engine.ops registers every op: each module of the folder is named by
+    its __init__ (a module it forgot would register nothing until something else imported it),
+    and every op records a registering line in one of those modules."""
+    import ast
+    from pathlib import Path
+
+    import gradcli.engine.ops as package
+
+    folder = Path(package.__file__).parent
+    init = ast.parse((folder / "__init__.py").read_text(encoding="utf-8"))
+    imported = {a.name for node in init.body if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module is None for a in node.names}
+    modules = {p.stem for p in folder.glob("*.py") if p.stem != "__init__"}
+    assert modules - imported == set()
+    where = {Path(op.registered_at.rpartition(":")[0]).stem for op in OPS.values()}
+    assert where <= modules
+
+
 # Inputs that reach each not-differentiable op from a float x.
 NOT_DIFFERENTIABLE_PATHS = {
     "floor": lambda x: apply("floor", x),

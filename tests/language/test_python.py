@@ -16,7 +16,7 @@ def run(text, name="snippet.py", **kw):
 def codes(text, name="snippet.py"):
     with pytest.raises(GradcliError) as info:
         gradcli.loads(text, name=name).eval()
-    return [d.code for d in info.value.diagnostics]
+    return [d.code for d in info.value.errors]
 
 
 def outputs(text, name="snippet.py"):

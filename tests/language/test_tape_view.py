@@ -81,7 +81,7 @@ def test_reasons_and_reuse_come_from_the_engine_tape():
     assert gc.reason == "c is a constant this tape does not watch: call tape.watch(c)"
     with pytest.raises(GradcliError) as info:
         load(HEAD + "with tf.GradientTape() as t:\n    y = x * x\na = t.gradient(y, x)\nb = t.jacobian(y, x)\n").eval()
-    (d,) = info.value.diagnostics
+    (d,) = info.value.errors
     assert d.code == "E0510" and d.span.line == 7 and d.labels[0].span.line == 6
 
 

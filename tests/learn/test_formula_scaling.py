@@ -115,3 +115,63 @@ def test_four_times_the_lines_is_about_four_times_the_time(make, y, x):
     small = _seconds(make(1500), y.format(n=1500), x)
     big = _seconds(make(6000), y.format(n=6000), x)
     assert big / small < 7, (small, big)
+
+
+# ----- too long: the message gives the formula's true length -----
+
+def _formula_result(text: str, y: str, x: str):
+    model = loads(text)
+    (r,) = model.formula_results(model.gradient_request([y], [x])).values()
+    return r
+
+
+_NESTED = ("var x = 0.5\ny = exp(sin(" + " + ".join(f"cos(x*{i}.5)" for i in range(150)) + "))*tanh("
+           + " + ".join(f"x*{i}.25" for i in range(100)) + ")\n")
+
+
+@pytest.mark.parametrize("text, y, x", [(_chain(400), "v400", "v0"), (_NESTED, "y", "x"), (_sum(600), "y", "x")],
+                         ids=["chain", "nested long parts", "sum"])
+def test_the_length_said_is_the_length_of_the_formula(monkeypatch, text, y, x):
+    import gradcli.learn.formula.expr as E
+
+    monkeypatch.setattr(E, "MAX_LENGTH", 10**9)
+    full = _formula_result(text, y, x).text
+    monkeypatch.setattr(E, "MAX_LENGTH", 2000)
+    r = _formula_result(text, y, x)
+    assert r.text is None and r.too_long
+    assert r.reason.startswith(f"too long: the formula has {len(full):,} characters (a ")
+    assert r.reason.endswith("), over the limit of 2,000")
+
+
+def test_a_long_part_that_cancels_leaves_a_short_formula(monkeypatch):
+    import gradcli.learn.formula.expr as E
+
+    monkeypatch.setattr(E, "MAX_LENGTH", 200)
+    terms = " + ".join(f"sin(x*{i}.5)" for i in range(40))
+    r = _formula_result(f"var x = 0.5\ny = {terms} - ({terms}) + x*x\n", "y", "x")
+    assert r.text == "2*x"
+
+
+def test_the_long_formula_s_text_is_never_made(monkeypatch):
+    # 650,704 characters in full; only the texts of parts with short pieces are made (a sum of 150
+    # short calls is one such text), each long piece standing in as its digest
+    import gradcli.learn.formula.expr as E
+
+    made = []
+    original = E._measured
+    monkeypatch.setattr(E, "_measured", lambda text: (made.append(len(text)), original(text))[1])
+    monkeypatch.setattr(E, "MAX_LENGTH", 2000)
+    _formula_result(_NESTED, "y", "x")
+    assert max(made) < 10_000
+
+
+def test_a_20000_term_sum_says_how_many_terms():
+    r = _formula_result(_sum(20_000), "y", "x")
+    assert r.reason == "too long: the formula has 168,887 characters (a sum of 20,000 terms), over the limit of 100,000"
+
+
+def test_a_20000_term_sum_of_names_has_each_derivative():
+    n = 20_000
+    model = loads("".join(f"var x{i} = {i}.0\n" for i in range(n)) + "y = " + " + ".join(f"x{i}" for i in range(n)) + "\n")
+    results = model.formula_results(model.gradient_request(["y"], [f"x{i}" for i in range(n)]))
+    assert len(results) == n and {r.text for r in results.values()} == {"1.0"}

@@ -29,7 +29,7 @@ from ...engine.graph import Node, gc_paused
 from ...engine.registry import CONSTANT, LEAVES, PLACEHOLDER, VARIABLE
 from .expr import (ADD, ATOM, CMP, MAX_LENGTH, MUL, POW, UNARY, _BROADCAST_OPS, _ELEMENTWISE_CALLS, _NAMED_CONSTANTS,
                    _UNARY_CALLS, COMPARE, Add, Call, Expr, Mul, Num, Sym, Where, add, arg_text, call, coef_text, compare,
-                   float_text, is_num, mul, number_text, raw, where, wrap)
+                   float_text, is_num, mul, number_text, raw, too_long, where, wrap)
 from . import dims
 from .realize import Value, _count, _node_sig, _unreduce, broadcast, materialize, realize
 from .sig import SCALAR, FormulaTooLong, FormulaUnavailable, Sig
@@ -82,6 +82,8 @@ def _formula_of(root: Node, names, fed: dict | None = None) -> Expr:
     v = realize(values[root], values, sigs)
     e = tidy(materialize(v))
     e.text  # noqa: B018 - made here, so that a formula over the budget raises FormulaTooLong now
+    if e.long is not None:
+        raise too_long(e)
     return e
 
 

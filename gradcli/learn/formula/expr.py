@@ -2,6 +2,7 @@
 calls, comparisons and where(), each with its text made once from its children's texts."""
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 
@@ -24,26 +25,54 @@ class Expr:
     """An immutable expression with its text (the canonical key) and precedence.
 
     Sums and products make their text only when it is asked for (a product of
-    3,000 factors built one factor at a time must not write 3,000 texts)."""
+    3,000 factors built one factor at a time must not write 3,000 texts).
 
-    __slots__ = ("_text", "prec", "sig")
+    A text over MAX_LENGTH characters is never kept: the expression's text is a
+    stand-in that names its length (`long`), and a text made with stand-ins in it
+    counts their lengths instead of theirs. So no text ever made is much longer than
+    the limit, and the formula's own length is still known exactly for the message."""
+
+    __slots__ = ("_text", "long", "prec", "sig")
 
     def __init__(self, text: str | None, prec: int, sig: Sig):
-        if text is not None and len(text) > MAX_LENGTH:
-            raise FormulaTooLong()
-        self._text, self.prec, self.sig = text, prec, sig
+        self._text, self.long = _measured(text) if text is not None else (None, None)
+        self.prec, self.sig = prec, sig
 
     @property
     def text(self) -> str:
         if self._text is None:
-            text = self._make_text()
-            if len(text) > MAX_LENGTH:
-                raise FormulaTooLong()
-            self._text = text
+            self._text, self.long = _measured(self._make_text())
         return self._text
 
     def _make_text(self) -> str:  # only sums and products are lazy
         raise AssertionError("no text")
+
+
+_STAND_IN = re.compile("\x00[0-9a-f]+:(\\d+)\x00")
+
+
+def _measured(text: str) -> tuple[str, int | None]:
+    """(text, None), or for a text over MAX_LENGTH (with a stand-in in it, it is) (its stand-in, its length).
+
+    A stand-in is a digest of the text: two long terms are like terms exactly when their texts are
+    equal, as they would be with the texts themselves, so the formula's length is the true one."""
+    if "\x00" in text:
+        length = len(text) + sum(int(m.group(1)) - len(m.group(0)) for m in _STAND_IN.finditer(text))
+    elif len(text) > MAX_LENGTH:
+        length = len(text)
+    else:
+        return text, None
+    return f"\x00{hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}:{length}\x00", length
+
+
+def too_long(e: Expr) -> FormulaTooLong:
+    """Why e is not shown: its length, what it is (a sum of N terms, a product of N factors) and the limit."""
+    what = None
+    if isinstance(e, Add):
+        what = f"a sum of {e.live + (e.const != 0):,} terms"
+    elif isinstance(e, Mul):
+        what = f"a product of {e.nonzero + (abs(e.coef) != 1):,} factors"
+    return FormulaTooLong(e.long, MAX_LENGTH, what)
 
 
 class Num(Expr):

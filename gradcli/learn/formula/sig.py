@@ -15,7 +15,12 @@ class FormulaUnavailable(Exception):
 
 
 class FormulaTooLong(FormulaUnavailable):
-    """The formula exists but is longer than MAX_LENGTH characters."""
+    """The formula exists but is longer than MAX_LENGTH characters: how long, and what it is."""
+
+    def __init__(self, length: int, limit: int, what: str | None = None):
+        self.length, self.limit, self.what = length, limit, what
+        detail = f" ({what})" if what else ""
+        super().__init__(f"too long: the formula has {length:,} characters{detail}, over the limit of {limit:,}")
 
 
 # ----- shape signatures -----
