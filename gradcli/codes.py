@@ -104,7 +104,7 @@ EXAMPLES = [
     _e("E0214", "an attribute that must be a constant", "var n = 2.0\nz = zeros([n, 2])\n", exit=INVALID),
     _e("E0215", "a name declared twice", "var x = 1.0\nvar x = 2.0\n", exit=INVALID),
     _e("E0216", "Variable() or placeholder() not assigned to a name", "y = placeholder(\"float\") * 2\n", exit=INVALID),
-    # E0218-E0232: pasted Python and TensorFlow code
+    # E0218-E0233: pasted Python and TensorFlow code
     _e("E0218", "a Python construct outside the subset (class, try, yield, ...)", "class Model:\n    pass\n", exit=INVALID),
     _e("E0219", "an assert that fails", "n = 2\nassert n == 3, 'n must be 3'\n", exit=INVALID),
     _e("E0220", "loops that run more than 100,000 iterations in all", "for i in range(200000):\n    pass\n", exit=INVALID),
@@ -120,6 +120,7 @@ EXAMPLES = [
     _e("E0230", "a training op (minimize, apply_gradients)", "import tensorflow as tf\nw = tf.Variable(1.0)\nopt = tf.train.GradientDescentOptimizer(0.1)\nstep = opt.minimize(w * w)\n", exit=INVALID),
     _e("E0231", "a Keras model or layer", "import tensorflow as tf\nm = tf.keras.Sequential()\n", exit=INVALID),
     _e("E0232", "a @tf.custom_gradient function that does not return (y, grad_fn)", "import tensorflow as tf\n@tf.custom_gradient\ndef f(x):\n    return x\ny = f(tf.constant(1.0))\n", exit=INVALID),
+    _e("E0233", "a del that Python or TensorFlow refuses (a tensor's element, an attribute)", "x = tf.constant([1.0, 2.0])\ndel x[0]\n", exit=INVALID),
     # E03xx: types, shapes and values
     _e("E0301", "mixed dtypes (suggests cast)", "var a: float32 = 1.0\nvar b: float64 = 2.0\nc = a + b\n", exit=INVALID),
     _e("E0302", "shapes that cannot broadcast or multiply (both shapes, both spans)", "var a = [1.0, 2.0, 3.0]\nvar b = [1.0, 2.0]\nc = a * b\n", exit=INVALID),

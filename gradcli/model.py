@@ -600,6 +600,8 @@ def _expression_program(program, shapes: dict):
             stack.extend(reversed([*node.args, *(k.value for k in node.kwargs)]))
         elif isinstance(node, (A.BinOp, A.Compare)):
             stack.extend((node.right, node.left))
+        elif isinstance(node, A.ChainedCompare):
+            stack.extend(reversed(node.links))
         elif isinstance(node, A.UnaryOp):
             stack.append(node.operand)
         elif isinstance(node, A.ListExpr):

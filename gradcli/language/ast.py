@@ -110,6 +110,21 @@ class Compare(Node):
         self.op_span = op_span
 
 
+class ChainedCompare(Node):
+    """Python's `a < b < c`: `(a < b) and (b < c)` with `b` evaluated once.
+
+    Each link is a two-operand Compare; a link's right operand is the next
+    link's left operand (the same node), so the middle is one expression.
+    A .grad file does not chain (E0110): only pasted code builds this.
+    """
+
+    __slots__ = ("links", "span")
+
+    def __init__(self, links: tuple, span: Span):
+        self.links = links
+        self.span = span
+
+
 class Keyword(Node):
     __slots__ = ("name", "value", "span", "name_span")
 
@@ -276,7 +291,7 @@ class Index(Node):
         self.span = span
 
 
-Expr = Union[Number, String, Bool, NoneLit, Name, ListExpr, BinOp, UnaryOp, Compare, Call, Index]
+Expr = Union[Number, String, Bool, NoneLit, Name, ListExpr, BinOp, UnaryOp, Compare, ChainedCompare, Call, Index]
 
 
 # ----- statements -----

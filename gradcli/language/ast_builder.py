@@ -27,10 +27,13 @@ class _AstBuilder(StatementCallbacks, BlockCallbacks, ExpressionCallbacks):
     def __init__(self):
         self._outer: dict[int, Span] = {}
         self._text = ""
+        self._grad_file = False
 
     def begin(self, source: Source) -> None:
         self._outer = {}
         self._text = source.text
+        # LANGUAGE.md: a .grad model's comparisons do not chain (E0110); pasted Python's do
+        self._grad_file = source.name.endswith(".grad")
 
     def end(self) -> None:
         self._outer = {}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from . import ast
 from ..errors import Diagnostic, ParseError
-from ..source import Label
+from ..source import Label, Span
 from .ast_tokens import _ALL_KEYWORDS, _token_span, _join, _string_value, _error, _TERNARY, _OR, _AND, _NOT, _COMPARISON, _UNARY, _POWER, _PRECEDENCE, _merged, _split_prefix, _unescape, _describe_node, _keyword_error
 
 
@@ -91,8 +91,10 @@ class ExpressionCallbacks:
         left = operands.pop()
         span = _join(self._span(left), self._span(right))
         if level == _COMPARISON:
-            if type(left) is ast.Compare and id(left) not in self._outer:
-                raise self._chained(left, op)
+            kind = type(left)
+            if (kind is ast.Compare or kind is ast.ChainedCompare) and id(left) not in self._outer:
+                operands.append(self._chain(left, op, right, span))
+                return
             operands.append(ast.Compare(op.value, left, right, span, _token_span(op)))
         elif level == _OR or level == _AND:
             operands.append(ast.BoolOp(op.value, left, right, span))
@@ -100,11 +102,23 @@ class ExpressionCallbacks:
             value = op.value
             operands.append(ast.BinOp("**" if value == "^" else value, left, right, span, _token_span(op)))
 
-    def _chained(self, left, second) -> ParseError:
-        first = left.op_span
-        return _error("E0110", "comparisons cannot be chained", _token_span(second),
-                      label="a second comparison", labels=[Label(first, "first comparison")],
-                      notes=["a comparison gives a bool tensor; gradcli does not chain them as Python does"],
+    def _chain(self, left, op, right, span) -> ast.ChainedCompare:
+        """`a < b` followed by `< c`: one more link, whose left operand is `b` itself.
+
+        Python chains every comparison operator (`0 < i < n`, `a == b == c`,
+        `x is not None != y`); a .grad file does not (LANGUAGE.md), E0110.
+        """
+        links = left.links if type(left) is ast.ChainedCompare else (left,)
+        if self._grad_file:
+            raise self._chained(links[0], _token_span(op))
+        middle = links[-1].right
+        link = ast.Compare(op.value, middle, right, _join(self._span(middle), self._span(right)), _token_span(op))
+        return ast.ChainedCompare(links + (link,), span)
+
+    def _chained(self, left, second: Span, why="a .grad model does not chain them (pasted Python code does)") -> ParseError:
+        return _error("E0110", "comparisons cannot be chained", second,
+                      label="a second comparison", labels=[Label(left.op_span, "first comparison")],
+                      notes=[f"a comparison gives a bool tensor; {why}"],
                       help=["compare two values at a time"])
 
     def call(self, children):

@@ -36,6 +36,8 @@ class StatementCallbacks:
 
     def expect(self, children):
         keyword, expr = children
+        if type(expr) is ast.ChainedCompare and id(expr) not in self._outer:  # a .grad form: never chained
+            raise self._chained(expr.links[0], expr.links[1].op_span, "expect takes one == comparison")
         inner = self._span(expr)
         text = self._text[inner.start:inner.end]
         return ast.Expect(expr, text, _join(_token_span(keyword), inner))
@@ -141,6 +143,20 @@ class StatementCallbacks:
 
     def del_stmt(self, children):
         keyword, *targets = [c for c in children if not (isinstance(c, str) and c.type == "COMMA")]
+        # Python's grammar: a del target is a name, a subscript, an attribute, or a tuple or
+        # list of them; anything else is its SyntaxError "cannot delete ..."
+        stack = list(targets)
+        while stack:
+            target = stack.pop()
+            kind = type(target)
+            if kind is ast.ListExpr and target.kind in ("list", "tuple"):
+                stack.extend(target.items)
+            elif kind not in (ast.Name, ast.Index, ast.Attribute):
+                what = {ast.Call: "a function call", ast.Number: "a literal", ast.String: "a literal", ast.Bool: "a literal",
+                        ast.NoneLit: "None", ast.Starred: "a starred expression"}.get(kind, "an expression")
+                raise _error("E0113", f"cannot delete {what}", self._span(target), label="not a name",
+                             notes=["del removes a name, a list or dict item, or a tuple of them"],
+                             help=["del a name (del tape), or an item of a list or dict (del d[key])"])
         return ast.Simple("del", tuple(targets), _join(_token_span(keyword), self._span(targets[-1])))
 
     def assert_stmt(self, children):

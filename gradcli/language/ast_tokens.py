@@ -80,7 +80,7 @@ def _describe_node(node) -> str:
     kinds = {
         ast.Call: "the result of a call", ast.Index: "an indexed value", ast.Number: "a number",
         ast.String: "a string", ast.ListExpr: "a list", ast.BinOp: "an arithmetic expression",
-        ast.UnaryOp: "an arithmetic expression", ast.Compare: "a comparison",
+        ast.UnaryOp: "an arithmetic expression", ast.Compare: "a comparison", ast.ChainedCompare: "a comparison",
     }
     if type(node) is ast.Name:
         return f"the dotted name '{node.id}'"

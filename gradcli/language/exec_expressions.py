@@ -145,6 +145,35 @@ class Expressions:
             return left
         return (yield self.eval_gen(node.right))
 
+    def chain_gen(self, node: A.ChainedCompare):
+        """`a < b < c` as Python runs it: `(a < b) and (b < c)`, `b` evaluated once,
+        stopping at the first false link (whose result is the value, as `and` gives)."""
+        links = node.links
+        left = yield self.eval_gen(links[0].left)
+        result = None
+        for i, link in enumerate(links):
+            right = yield self.eval_gen(link.right)
+            result = self.compare(link, left, right)
+            if i + 1 < len(links) and not self.chain_truth(result, node, link):
+                return result
+            left = right
+        return result
+
+    def chain_truth(self, result, node, link) -> bool:
+        """A link's truth, as `and` takes it; a tensor link says what the chain means."""
+        if not isinstance(result, Node):
+            return self.truth(result, link)
+        try:
+            return self.truth(result, link)
+        except GradcliError as error:
+            text = self.source.text[node.span.start:node.span.end] if self.source.text else ""
+            parts = [self.source.text[k.span.start:k.span.end] for k in node.links] if text else []
+            meaning = " and ".join(f"({p})" for p in parts)
+            for d in error.diagnostics:
+                d.notes = list(d.notes) + [f"Python runs the chained comparison {text} as {meaning}: 'and' needs a Python bool of {parts[0] if parts else 'the first comparison'}"]
+                d.help = [f"for an elementwise test, write tf.logical_and({', '.join(parts)})" if len(parts) == 2 else "for an elementwise test, combine the comparisons with tf.logical_and"]
+            raise
+
     def ifexp_gen(self, node: A.IfExp):
         cond = yield self.eval_gen(node.cond)
         return (yield self.eval_gen(node.body if self.truth(cond, node.cond) else node.orelse))
@@ -232,7 +261,7 @@ def _is_number(value) -> bool:
     return type(value) in (int, float, bool) or (isinstance(value, np.generic) and not isinstance(value, np.bool_) and np.asarray(value).dtype.kind in "iuf")
 
 
-_LAZY = {A.BoolOp: "boolop_gen", A.IfExp: "ifexp_gen", A.Comprehension: "comprehension_gen", A.FString: "fstring_gen"}
+_LAZY = {A.BoolOp: "boolop_gen", A.ChainedCompare: "chain_gen", A.IfExp: "ifexp_gen", A.Comprehension: "comprehension_gen", A.FString: "fstring_gen"}
 
 
 def _kids(node):

@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import ast as A
+from ..engine.graph import Node
+from ..engine.registry import CONSTANT, VARIABLE
 from ..errors import Diagnostic, fail
 from .interpreter import Resolver
 from .program import ListValue, Output
@@ -204,6 +206,57 @@ class Statements:
             text = re.sub(r"^In \[\d*\]: ?", "", text)
         self.out.outputs.append(Output(line, text, shown, stmt.span))
 
+    def delete_name(self, target: A.Name) -> None:
+        """`del x` (a tape, a session, any name): the name is unbound in the current scope."""
+        scope = self.scope
+        if target.id not in scope.vars:
+            raise self.unknown_name(target)
+        del scope.vars[target.id]
+        if scope is self.globals and target.id in self.shown_set:
+            self.shown_set.discard(target.id)
+            self.out.shown.remove(target.id)
+
+    def delete_item(self, container, keys, target: A.Index) -> None:
+        """`del lst[i]`, `del lst[i:j]`, `del d[key]` on Python lists and dicts; what
+        Python, NumPy and TensorFlow refuse is E0233."""
+        if isinstance(container, dict):
+            key = self.hashable(keys[0] if len(keys) == 1 else tuple(keys), target.span)
+            if key not in container:
+                raise fail("E0309", f"the key {key!r} is not in this dict", target.span)  # Python's KeyError
+            del container[key]
+            return
+        if isinstance(container, ListValue) or type(container) is list:
+            items = container.items if isinstance(container, ListValue) else container
+            if len(keys) != 1:
+                raise self.delete_refused(target, "an item of a list by several indices", "a list is indexed with one number or a slice")
+            key = keys[0]
+            if not isinstance(key, slice):
+                key = self.python_int(key, target.span)
+                if not -len(items) <= key < len(items):
+                    raise fail("E0309", f"index {key} is out of range for a list of {len(items)}", target.span)  # Python's IndexError
+            del items[key]
+            return
+        if isinstance(container, Node) and container.weak and container.op is CONSTANT and container.rank and type(target.value) is A.Name and target.value.id in self.scope.vars:
+            # a list of numbers the script wrote (`l = [1, 2, 3]` is held as one literal tensor)
+            items = container.attrs["value"].tolist()
+            self.delete_item(items, keys, target)
+            node = self.graph.constant(np.array(items, dtype=container.dtype).reshape((len(items),) + container.shape[1:]), weak=True, span=container.span)
+            self.literals.add(node)
+            self.assign_name(target.value.id, node, target.value.span, False)
+            return
+        if isinstance(container, Node):
+            # TensorFlow 1's graph variables are RefVariables, eager ones ResourceVariables
+            kind = ("RefVariable" if self.graph_mode else "ResourceVariable") if container.op is VARIABLE else ("Tensor" if self.graph_mode else "EagerTensor")
+            raise self.delete_refused(target, "an element of a tensor", f"TensorFlow: '{kind}' object doesn't support item deletion",
+                                      help="build a new tensor without it: tf.concat of slices, tf.boolean_mask or tf.gather")
+        if isinstance(container, np.ndarray):
+            raise self.delete_refused(target, "an element of a NumPy array", "NumPy: cannot delete array elements",
+                                      help="build a new array without it: np.delete(a, index)")
+        raise self.delete_refused(target, f"an item of {self.type_name(container)}", f"Python: {self.type_name(container)} does not support item deletion")
+
+    def delete_refused(self, target, what, why, help="del a name (del tape), or an item of a list or dict (del d[key])"):
+        return fail("E0233", f"cannot delete {what}", target.span, label="cannot be deleted", notes=[why], help=[help])
+
     def simple_gen(self, stmt: A.Simple):
         kind = stmt.kind
         if kind == "pass":
@@ -218,16 +271,27 @@ class Statements:
             value = None if stmt.value is None else (yield self.eval_gen(stmt.value))
             return Signal("return", value)
         if kind == "del":
-            for target in stmt.value:
-                if isinstance(target, A.Name):
-                    scope = self.scope
-                    value = scope.vars.get(target.id)
-                    if value is None and target.id not in scope.vars:
-                        raise self.unknown_name(target)
-                    del scope.vars[target.id]
-                    if scope is self.globals and target.id in self.shown_set:
-                        self.shown_set.discard(target.id)
-                        self.out.shown.remove(target.id)
+            work = list(reversed(stmt.value))
+            while work:  # left to right, as Python deletes a tuple of targets
+                target = work.pop()
+                if type(target) is A.ListExpr:
+                    work.extend(reversed(target.items))
+                elif type(target) is A.Index:
+                    container = yield self.eval_gen(target.value)
+                    keys = []
+                    for item in target.items:
+                        if isinstance(item, A.Slice):
+                            bounds = []
+                            for e in (item.start, item.stop, item.step):
+                                bounds.append(None if e is None else self.python_int((yield self.eval_gen(e)), e.span))
+                            keys.append(slice(*bounds))
+                        else:
+                            keys.append((yield self.eval_gen(item)))
+                    self.delete_item(container, keys, target)
+                elif type(target) is A.Attribute or "." in target.id:
+                    raise self.delete_refused(target, "an attribute", "Python deletes no attribute of a tensor, a list or a dict")
+                else:
+                    self.delete_name(target)
             return None
         if kind == "assert":
             test = yield self.eval_gen(stmt.value)

@@ -250,7 +250,7 @@ def _is_expr(item) -> bool:
 
 
 _EXPR_NODES = frozenset({ast.Number, ast.String, ast.Bool, ast.NoneLit, ast.Name, ast.ListExpr, ast.BinOp,
-                         ast.UnaryOp, ast.Compare, ast.Call, ast.Index, ast.Keyword, ast.Slice, ast.TypeExpr})
+                         ast.UnaryOp, ast.Compare, ast.ChainedCompare, ast.Call, ast.Index, ast.Keyword, ast.Slice, ast.TypeExpr})
 
 
 def _is_token(item, kinds) -> bool:

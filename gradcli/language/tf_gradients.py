@@ -9,7 +9,7 @@ from ..engine.gradients import Unconnected, gradients
 from ..engine.graph import Node
 from ..engine.registry import VARIABLE
 from ..errors import fail
-from .program import Derivative, ListValue
+from .program import Derivative, GradientCall, ListValue
 from .tf_runtime import StopRecording, Tape
 
 
@@ -70,6 +70,7 @@ class TapeCalls:
         if seeds is not None:
             grad_ys = [None if s is None else self.tensor(s, span) for s in self.flatten(seeds, span)]
         results = tape.engine.gradient(ys, xs, grad_ys, unconnected, span, variables=variables)
+        self.record_tape_call(tape, ys, xs, grad_ys, results, span)
         texts = self.source_texts(node, leaves)
         of = [self.source.snippet(node.args[0].span)] if node.args else ["target"]
         for r, text in zip(results, texts):
@@ -78,6 +79,36 @@ class TapeCalls:
                 r.of = of[0]
         it = iter(results)
         return self.renest(sources, it, span)
+
+    def record_tape_call(self, tape, ys, xs, grad_ys, results, span, kind="gradient"):
+        """What `gradcli check` cross-checks against finite differences, as for tf.gradients.
+
+        The tape differentiates through the ops it recorded only: an op on the way
+        from a source to a target that it did not record (computed before the tape
+        started, inside stop_recording, or by NumPy) is a constant to it, so finite
+        differences hold it at its value too (GradientCall.stop). Creation order is
+        topological, so the walk stops at nodes older than the oldest source: in a
+        training loop it visits this step's ops, not every earlier step's.
+        """
+        sources = [x for x in xs if isinstance(x, Node)]
+        if not sources or not ys:
+            return
+        floor = min(x.id for x in sources)
+        recorded = tape.engine.recorded
+        seen, stack = set(), list(ys)
+        while stack:
+            n = stack.pop()
+            if n in seen or n.id < floor:
+                continue
+            seen.add(n)
+            stack.extend(n.inputs)
+        depends, held = set(sources), []
+        for n in sorted(seen, key=lambda n: n.id):
+            if n not in depends and any(i in depends for i in n.inputs):
+                depends.add(n)
+                if n not in recorded:
+                    held.append(n)
+        self.out.gradient_calls.append(GradientCall(list(ys), list(xs), grad_ys, held, list(results), span, kind))
 
     def source_texts(self, node, leaves):
         if len(node.args) > 1 and isinstance(node.args[1], A.ListExpr) and len(node.args[1].items) == len(leaves):
@@ -106,6 +137,8 @@ class TapeCalls:
             results = [tape.engine.batch_jacobian(target, x, unconnected, span) for x in xs[:1]]
         else:
             results = tape.engine.jacobian(target, xs, unconnected, span)
+        if name == "jacobian":  # check's finite differences have no batch_jacobian layout
+            self.record_tape_call(tape, [target], xs, None, results if isinstance(results, list) else [results], span, "jacobian")
         of = self.source.snippet(node.args[0].span) if node.args else "target"
         for j, leaf in zip(results, leaves):
             self.out.derivatives[j] = Derivative([of], getattr(leaf, "name", "source") or "source", "jacobian")
