@@ -1,13 +1,13 @@
-"""Source text -> AST, with Lark's LALR parser and a transformer given to the
-constructor (no parse tree is built).
+"""Source text -> AST: gradcli's LALR runtime (lalr.py) with the grammar's tables, its
+callbacks building the AST as each rule is reduced (no parse tree is built).
 
-The parser is Lark's stand-alone generator output, shipped as
-_lark_standalone.py and regenerated from grammar/gradcli.lark by
-`python -m gradcli.language.build_parser` (a test checks it matches). Loading
-it imports no Lark, reads no cache and no pickle, and builds no tables; it is
-imported on the first parse, never at import time. Its exceptions become
-ParseError diagnostics here and nowhere else (the classification itself lives
-in syntax_errors.py, the callbacks that build the AST in ast_builder.py).
+The tables (_parser_tables.py, plain literals) are made from grammar/gradcli.lark by
+`python -m gradcli.language.build_parser` with Lark, a build and test dependency only (a
+test checks they match the grammar, and compares the ASTs and diagnostics with Lark's own
+parser). Loading them imports no Lark, reads no cache and no pickle; they are imported on
+the first parse, never at import time. The parser's exceptions become ParseError
+diagnostics here and nowhere else (the classification itself lives in syntax_errors.py,
+the callbacks that build the AST in ast_builder.py).
 Nothing recurses with the nesting depth of the input: LALR is iterative and
 each callback builds one node from its children.
 """
@@ -30,8 +30,9 @@ __all__ = ["parse", "decode_source", "grammar_text", "CODES", "KEYWORDS"]
 
 _GRAMMAR_FILE = "gradcli.lark"
 _LOCK = threading.Lock()
-_parser = None  # the stand-alone Lark object, built on first use
+_parser = None  # the lalr.Parser, made on first use, with its builder and postlexer
 _builder: "_AstBuilder | None" = None
+_postlex = None
 _SHIFT = None  # while a transcript is parsed: line -> position shift, read by the postlexer
 
 
@@ -167,75 +168,19 @@ def untranscribe(text: str):
 def _postlexer(runtime):
     """The postlexer the parser runs with.
 
-    `runtime` holds the Lark classes a postlexer may build on (`Indenter`,
-    `PostLex`, `Token`): the shipped stand-alone module's at run time, Lark's
-    own when build_parser generates the tables. Its `always_accept` is part of
-    the tables: regenerate the parser after changing it.
+    `runtime` holds the token class it makes tokens of (`Token`): lalr.py's at run time,
+    Lark's when build_parser makes the tables or the tests run Lark's parser. Its
+    `always_accept` is part of the tables: regenerate them after changing it.
     """
     return _BracketNewlines(runtime.Token)
 
 
-def _runtime():
-    """The shipped stand-alone parser module (Lark's runtime and the grammar's tables)."""
-    from . import _lark_standalone
-
-    return _lark_standalone
-
-
-def _lazy_contextual_lexer(runtime):
-    """Lark's contextual lexer, with each parser state's lexer built on first use.
-
-    Lark builds a lexer for every distinct set of acceptable terminals up front
-    (about fifty), where a short model visits a handful; each is built here the
-    first time the parser reaches a state that needs it, the same way Lark would.
-    """
-    from copy import copy
-
-    base = runtime.ContextualLexer
-
-    class LazyLexers(dict):
-        def __init__(self, owner, states):
-            super().__init__()
-            self._owner, self._states, self._by_accepts = owner, states, {}
-
-        def __missing__(self, state):
-            accepts = frozenset(self._states[state])
-            lexer = self._by_accepts.get(accepts)
-            if lexer is None:
-                owner = self._owner
-                conf = copy(owner._conf)
-                wanted = set(accepts) | set(conf.ignore) | set(owner._always_accept)
-                conf.terminals = [owner._terminals_by_name[n] for n in wanted if n in owner._terminals_by_name]
-                lexer = self._by_accepts[accepts] = base.BasicLexer(conf, None)
-            self[state] = lexer
-            return lexer
-
-    class LazyContextualLexer(base):
-        def __init__(self, conf, states, always_accept=()):  # no super().__init__: nothing is built yet
-            self._conf = copy(conf)
-            self._conf.terminals = list(conf.terminals)
-            self._terminals_by_name = conf.terminals_by_name
-            self._always_accept = tuple(always_accept)
-            self._root = None
-            self.lexers = LazyLexers(self, states)
-
-        @property
-        def root_lexer(self):  # used only to name the token after a lexing error
-            if self._root is None:
-                self._root = base.BasicLexer(self._conf, None)
-            return self._root
-
-    return LazyContextualLexer
-
-
 def _get_parser():
-    global _parser, _builder
+    global _parser, _builder, _postlex
     if _parser is None:
-        runtime = _runtime()
-        builder = _AstBuilder()
-        plugins = {"ContextualLexer": _lazy_contextual_lexer(runtime)}
-        parser = runtime.Lark_StandAlone(transformer=builder, postlex=_postlexer(runtime), _plugins=plugins)
-        _parser, _builder = parser, builder
+        from . import _parser_tables, lalr
+
+        _parser, _builder, _postlex = lalr.Parser(_parser_tables), _AstBuilder(), _postlexer(lalr)
     return _parser
 
 
@@ -249,7 +194,13 @@ def parse(source: Source) -> ast.Program:
     statements. Raises ParseError with one E01xx diagnostic otherwise.
     """
     parser = _get_parser()
-    UnexpectedInput = _runtime().UnexpectedInput
+    return parse_with(lambda text: parser.parse(text, _builder, _postlex), source, _builder)
+
+
+def parse_with(run, source: Source, builder) -> ast.Program:
+    """parse(), with `run` (text -> the start rule's value) as the parser, and `builder` its
+    callbacks: gradcli's runtime, or Lark's own parser in the tests (build_parser.reference_parser)."""
+    from .lalr import UnexpectedInput
 
     text, shift = source.text, None
     transcript = untranscribe(text)
@@ -260,13 +211,13 @@ def parse(source: Source) -> ast.Program:
     # The garbage collector would otherwise walk the growing AST many
     # times over during a large parse; nothing here makes cycles.
     with _LOCK:
-        _builder.begin(source)
+        builder.begin(source)
         global _SHIFT
         _SHIFT = shift
         enabled = gc.isenabled()
         gc.disable()
         try:
-            statements = parser.parse(text)
+            statements = run(text)
         except UnexpectedInput as error:
             if shift is not None:
                 _move_error(error, shift)
@@ -279,7 +230,7 @@ def parse(source: Source) -> ast.Program:
             _SHIFT = None
             if enabled:
                 gc.enable()
-            _builder.end()
+            builder.end()
     program = ast.Program(statements, source)
     program.transcript = transcript is not None
     return program

@@ -1,5 +1,5 @@
-"""Syntax errors: Lark's exception, where the parser stopped, becomes one named
-E01xx diagnostic in words (never Lark's terminal names). Used by gradcli.language.parse only.
+"""Syntax errors: the parser's exception, where it stopped, becomes one named
+E01xx diagnostic in words (never the grammar's terminal names). Used by gradcli.language.parse only.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from ..source import Label, Source, Span
 
 
 #
-# Lark reports where the parser stopped: the unexpected token, the terminals
+# The parser (lalr.py) reports where it stopped: the unexpected token, the terminals
 # it would have accepted (`accepts`, from the parser state), and the value
 # stack of what was read so far. The named cases below are recognised from
 # those three, cheapest and most specific first; E0101 is what remains.
@@ -48,8 +48,8 @@ _CHARACTER_HELP = {
 
 
 def _diagnose(error, source: Source) -> Diagnostic:
-    """The one diagnostic for a Lark exception."""
-    from ._lark_standalone import UnexpectedCharacters, UnexpectedToken
+    """The one diagnostic for a parser exception (lalr.py's)."""
+    from .lalr import UnexpectedCharacters, UnexpectedToken
 
     if isinstance(error, UnexpectedCharacters):
         diagnostic = _bad_character(error.pos_in_stream, source)
@@ -87,9 +87,8 @@ def _bad_character(pos: int, source: Source) -> Diagnostic:
 
 def _unexpected_token(error, source: Source) -> Diagnostic:
     token = error.token
-    parser = error.interactive_parser
-    stack = list(parser.parser_state.value_stack) if parser is not None else []
-    accepts = set(error.accepts or error.expected or ())
+    stack = list(error.value_stack or ())
+    accepts = set(error.accepts or ())
     previous = stack[-1] if stack else None
     opens = _open_brackets(stack)
     if token.type == "_NL" and token.start_pos >= _content_end(source):
@@ -255,7 +254,7 @@ _EXPR_NODES = frozenset({ast.Number, ast.String, ast.Bool, ast.NoneLit, ast.Name
 
 def _is_token(item, kinds) -> bool:
     kind = getattr(item, "type", None)
-    if not isinstance(kind, str) or not isinstance(item, str):  # lark's Token subclasses str
+    if not isinstance(kind, str) or not isinstance(item, str):  # tokens subclass str
         return False
     return kinds is None or kind in kinds
 
@@ -289,7 +288,7 @@ def _closes_later(text: str, pos: int, opener: str, closer: str) -> bool:
 
 def _end_line(item) -> int:
     """The last line of a value-stack item: a token, an AST node, or a tree of
-    Lark's helper rules (for `a, b, c`), whose last child ends it."""
+    the grammar's helper rules (for `a, b, c`), whose last child ends it."""
     while hasattr(item, "children"):
         if not item.children:
             return 0

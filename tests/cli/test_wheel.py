@@ -76,7 +76,7 @@ def test_the_wheel_holds_the_grammar(wheel):
         names = z.namelist()
     assert "gradcli/grammar/gradcli.lark" in names
     assert "gradcli/cli/__init__.py" in names
-    assert "gradcli/language/_lark_standalone.py" in names  # the parser with its tables
+    assert "gradcli/language/_parser_tables.py" in names and "gradcli/language/lalr.py" in names  # the parser and its tables
     assert any(n.endswith("entry_points.txt") for n in names)
     assert not any(n.startswith("tests/") or n.startswith("grammar/") for n in names)
 

@@ -668,7 +668,7 @@ def test_grammar_text_prefers_the_copy_inside_an_installed_package(tmp_path):
     package = tmp_path / "gradcli"
     (package / "grammar").mkdir(parents=True)
     (package / "language").mkdir()
-    for name in ("source.py", "errors.py", "codes.py", "language/ast.py", "language/parse.py", "language/ast_builder.py", "language/ast_statements.py", "language/ast_blocks.py", "language/ast_expressions.py", "language/ast_tokens.py", "language/syntax_errors.py", "language/_lark_standalone.py"):
+    for name in ("source.py", "errors.py", "codes.py", "language/ast.py", "language/parse.py", "language/ast_builder.py", "language/ast_statements.py", "language/ast_blocks.py", "language/ast_expressions.py", "language/ast_tokens.py", "language/syntax_errors.py", "language/lalr.py", "language/_parser_tables.py"):
         shutil.copy(REPO / "gradcli" / name, package / name)
     (package / "__init__.py").write_text("")
     (package / "language" / "__init__.py").write_text("")
