@@ -234,9 +234,10 @@ class Model:
         names = self.fetch_names(fetch)
         values_of = {name: self._value(name) for name in names}
         unfed = {}
-        if self.resolved.evaluated and not fetch:
-            # a script that ran its own sessions: a name whose placeholders it fed only in its
-            # feed_dict is shown with its type, not evaluated
+        if (self.resolved.evaluated or self.resolved.outputs) and not fetch:
+            # a script that ran its own sessions (or printed, as graph code prints a tensor's
+            # description): a name whose placeholders it fed only in its feed_dict, or never,
+            # is shown with its type, not evaluated
             for name in names:
                 missing = _missing_inputs(_nodes_in(values_of[name]), fed)
                 if missing:

@@ -45,7 +45,16 @@ class Calls:
                     expanded.append(v)
             positional = expanded
         if type(callee) is Spelled:  # an op or TensorFlow/NumPy name
-            return self.call_spelled(callee, node, positional, keywords, values)
+            if not self.graph_mode:
+                return self.call_spelled(callee, node, positional, keywords, values)
+            calls = len(self.out.gradient_calls)
+            out = self.call_spelled(callee, node, positional, keywords, values)
+            if len(self.out.gradient_calls) > calls:  # tf.gradients, hessians: the "gradients" scope's names
+                call = self.out.gradient_calls[-1]
+                self.name_gradients(call.ys, call.xs, call.results, call.grad_ys, "hessians" if call.kind == "hessian" else "gradients")
+            elif type(out) is not Pending:
+                self.name_call_result(out, namespaces.short_name(callee), keywords)
+            return out
         return self.call_object(callee, node, positional, keywords)
 
     def callee(self, func: A.Name):

@@ -57,9 +57,11 @@ class Statements:
             short = self.call_spelling(value.func)
             if short == "Variable":
                 self.tf_variable(stmt.targets[0], value)
-                return None
-            if short == "placeholder":
+            elif short == "placeholder":
                 self.tf_placeholder(stmt.targets[0], value)
+            if short in ("Variable", "placeholder"):
+                given = next((k.value.value for k in value.kwargs if type(k) is A.Keyword and k.name == "name" and type(k.value) is A.String), None)
+                self.name_tf_op(self.scope_get(stmt.targets[0].id), "Variable" if short == "Variable" else "Placeholder", given)
                 return None
         result = yield self.eval_gen(value)
         for target in stmt.more:

@@ -87,6 +87,8 @@ class Interpreter(Statements, Blocks, Expressions, Calls, Names, TFCalls, Resolv
         self.default_session = None
         self.np_rng = np.random.RandomState(seed)
         self.auto_names: dict[str, int] = {}
+        self.tf_names: dict[int, str] = {}  # graph-mode tensor (by id: the dict keeps no node alive) -> its TensorFlow op name (tf_names.py)
+        self.tf_used: dict[str, int] = {}  # TensorFlow's unique_name counts, by lowercased name
         self.poisoned: set = set()
         self.statement = None  # the top-level statement running, for outputs
         self.in_function = 0

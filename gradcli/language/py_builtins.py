@@ -13,6 +13,7 @@ from ..errors import fail
 from .program import ListValue
 from .tf_runtime import Pending, BoundMethod, Builtin, Function
 from .tf_helpers import Resolver_call, _tensorish_arg, _plain
+from .tf_names import is_python_value
 
 
 class BuiltinCalls:
@@ -24,8 +25,8 @@ class BuiltinCalls:
         span = node.span
         if name in NAMES and any(_tensorish_arg(v) for v in list(positional) + list(keywords.values())):
             return Resolver_call(self, node, list(positional) + [keywords[k.name] for k in node.kwargs if type(k) is A.Keyword and k.name in keywords], name)
-        if name == "print":
-            self.output(node, list(positional))
+        if name == "print":  # graph code prints what TensorFlow 1 prints: a tensor's description, not its value
+            self.output(node, self.symbolic_values(list(positional)) if self.prints_descriptions() else list(positional))
             return None
         if name.startswith("math."):
             return self.math_call(name[5:], node, positional, keywords)
@@ -88,6 +89,8 @@ class BuiltinCalls:
                 raise fail("E0209", f"{name}(): {e}", span) from None
         if name in ("str", "repr"):
             v = positional[0] if positional else ""
+            if self.prints_descriptions() and isinstance(v, Node) and not is_python_value(v):  # a graph tensor's str() and repr() describe it
+                return str(self.tensor_text(v, top=name == "str"))
             return v if isinstance(v, str) else str(self.output_value(v, span))
         if name == "abs":
             v = positional[0]

@@ -11,6 +11,7 @@ from ..engine.graph import Node
 from ..engine.registry import VARIABLE
 from ..errors import fail
 from .program import ListValue
+from .tf_names import OPERATOR_NAMES, is_python_value
 from .tf_helpers import _PY_BINARY, _PY_COMPARE, _too_big, _plain, _literal, _py, _tensorish, _numeric_list
 
 
@@ -23,7 +24,10 @@ class PyOperators:
         op = node.op
         tl, tr = type(left), type(right)
         if (tl is Node and (tr is Node or tr is int or tr is float)) or (tr is Node and (tl is int or tl is float)):
-            return super().binop(node, left, right)  # the hot path: tensor arithmetic
+            out = super().binop(node, left, right)  # the hot path: tensor arithmetic
+            if self.graph_mode:
+                self.name_tf_op(out, OPERATOR_NAMES[op])
+            return out
         if isinstance(left, str) and op == "%":
             return self.percent_format(left, right, node)
         if _plain(left) and _plain(right):
@@ -47,7 +51,10 @@ class PyOperators:
             if isinstance(left, str) and isinstance(right, str) and op == "+":
                 return left + right
             raise fail("E0209", f"cannot compute {self.type_name(left)} {op} {self.type_name(right)}", node.span)
-        return super().binop(node, left, right)
+        out = super().binop(node, left, right)
+        if self.graph_mode:
+            self.name_tf_op(out, OPERATOR_NAMES[op])
+        return out
 
     def fold(self, op, left, right):
         a, b = _py(left), _py(right)
@@ -59,7 +66,10 @@ class PyOperators:
     def unary(self, node, value):
         if _plain(value) and not isinstance(value, str):
             return -value if node.op == "-" else +value
-        return super().unary(node, value)
+        out = super().unary(node, value)
+        if self.graph_mode and node.op == "-":
+            self.name_tf_op(out, "Neg")
+        return out
 
     def compare(self, node, left, right):
         op = node.op
@@ -85,7 +95,10 @@ class PyOperators:
         if op in ("==", "!=") and not _tensorish(left) or not _tensorish(right) and op in ("==", "!="):
             same = left is right
             return same if op == "==" else not same
-        return super().compare(node, left, right)
+        out = super().compare(node, left, right)
+        if self.graph_mode:
+            self.name_tf_op(out, OPERATOR_NAMES.get(op, "Equal"))
+        return out
 
     def percent_format(self, text, args, node):
         values = args.items if isinstance(args, ListValue) and args.kind == "tuple" else (list(args) if isinstance(args, tuple) else [args])
@@ -102,6 +115,8 @@ class PyOperators:
         return v
 
     def format_value(self, value, spec, conversion, span):
+        if not spec and isinstance(value, Node) and self.prints_descriptions() and not is_python_value(value):
+            return str(self.tensor_text(value, top=conversion != "r"))  # f"{t}": TensorFlow's str(t)
         v = self.scalar_for_format(value, span)
         if conversion == "r":
             return repr(v)

@@ -160,6 +160,7 @@ class TapeCalls:
             y = self.tensor(loss, span)
             xs = [self.var_current.get(v, v) for v in variables]
             results = gradients([y], xs, None, None, "none", span)
+            self.name_gradients([y], xs, results)
             for r, v in zip(results, variables):
                 self.out.derivatives[r] = Derivative([self.source.snippet(node.args[0].span) if node.args else "loss"], v.name or "var")
             return ListValue([ListValue([None if isinstance(r, Unconnected) else r, v], span, kind="tuple") for r, v in zip(results, variables)], span)

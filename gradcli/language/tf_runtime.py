@@ -92,12 +92,13 @@ class NoOpContext:
 class UpdateOp:
     """A graph-mode assign: running it sets the variable's value for later runs."""
 
-    __slots__ = ("variable", "value", "span")
+    __slots__ = ("variable", "value", "span", "tf_name")
 
-    def __init__(self, variable, value, span):
+    def __init__(self, variable, value, span, tf_name="Assign"):
         self.variable = variable
         self.value = value
         self.span = span
+        self.tf_name = tf_name  # the op's TensorFlow name, for print() (tf_names.py)
 
 
 class Session:

@@ -31,7 +31,7 @@ class SessionCalls:
         else:
             new = self.apply("add" if how == "assign_add" else "subtract", (current, delta), {}, span)
         if self.graph_mode:
-            return UpdateOp(var, new, span)
+            return UpdateOp(var, new, span, self.unique_tf_name({"assign": "Assign", "assign_add": "AssignAdd"}.get(how, "AssignSub")))
         self.var_current[var] = new
         return var
 

@@ -17,6 +17,7 @@ from .program import DType, ListValue
 from .tf_runtime import Function, Initializer, Module, Session, Tape, UpdateOp
 from .interpreter import rectangular_array
 from .tf_helpers import _literal, _nested_numbers, _unfed
+from .tf_names import Symbolic
 
 
 class TensorValues:
@@ -154,7 +155,7 @@ class TensorValues:
                 return ("value", v)
             if v is None and not output:
                 raise fail("E0512", "Fetch argument None has invalid type", span, help=["fetch tensors, lists of tensors or ops"])
-            if output and not isinstance(v, (int, float, bool, str, np.ndarray, np.generic)) and v is not None:
+            if output and not isinstance(v, (int, float, bool, str, np.ndarray, np.generic, Symbolic)) and v is not None:
                 return ("value", self.describe(v))
             return ("value", v)
 

@@ -180,6 +180,8 @@ def _leaf_json(value, reasons: list):
 def _leaf_dtype(value):
     if value is None or isinstance(value, Unconnected):
         return None
+    if hasattr(value, "tensor_dtype"):  # a graph-mode tensor as print() shows it (language/tf_names.py)
+        return value.tensor_dtype
     if isinstance(value, (np.ndarray, np.generic)):
         return value.dtype.name
     if isinstance(value, (str, bool, int, float)):
@@ -190,6 +192,8 @@ def _leaf_dtype(value):
 def _leaf_shape(value):
     if value is None or isinstance(value, (Unconnected, str)):
         return None
+    if hasattr(value, "tensor_shape"):
+        return value.tensor_shape
     if isinstance(value, (np.ndarray, np.generic)):
         return list(np.shape(value))
     if isinstance(value, (bool, int, float)):
