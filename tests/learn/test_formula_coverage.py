@@ -56,6 +56,13 @@ CONV = "var x = reshape(cast(range(32), float) / 10.0 - 1.0, [1, 4, 4, 2])\nvar 
      'y = reduce_sum(conv1d(s, k, 1, "VALID") ** 2)\n', "k", "conv2d_backprop_filter("),
     (CONV + 'y = reduce_sum(sin(max_pool2d(x, 2, 2, "VALID")))\n', "x", 'max_pool2d_backprop(x, cos(max_pool2d(x, 2, 2, "VALID")), 2, 2, "VALID")'),
     (CONV + 'y = reduce_sum(avg_pool2d(x, 3, 1, "SAME") ** 2)\n', "x", 'avg_pool2d_backprop(shape(x), 2*avg_pool2d(x, 3, 1, "SAME"), 3, 1, "SAME")'),
+    # gather_nd's scatter, trace's identity, cholesky's mask
+    ("var p = [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]\ny = reduce_sum(gather_nd(p, [[0, 1], [2, 0], [0, 1]]) * [1.0, 2.0, 3.0])\n", "p",
+     "scatter_nd([[0, 1], [2, 0], [0, 1]], [1.0, 2.0, 3.0], shape(p))"),
+    ("var p = [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]\ny = reduce_sum(gather_nd(p, [[2], [0]]) ** 2)\n", "p", "scatter_nd([[2], [0]], 2*gather_nd(p, [[2], [0]]), shape(p))"),
+    ("var a = [[2.0, 1.0], [0.5, 3.0]]\ny = trace(a @ a)\n", "a", "eye(2)"),
+    ("var a = [[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]]\n"
+     "y = reduce_sum(cholesky(a) * [[1.0, 0.0, 0.0], [2.0, 3.0, 0.0], [4.0, 5.0, 6.0]])\n", "a", "[[0.5, 0.0, 0.0], [1.0, 0.5, 0.0], [1.0, 1.0, 0.5]]"),
 ])
 def test_gradients_helpers_have_readable_spellings(source, x, spelled):
     text = _formula_reads_back(source, x, {})
@@ -73,6 +80,8 @@ def test_the_backprop_ops_take_their_shapes_known():
         ('y = conv2d_backprop_input([1, 4, 4, 2], w, ones([1, 3, 3, 2]), 1, "SAME")\n', "E0302"),
         ('y = max_pool2d_backprop(x, ones([1, 4, 4, 2]), 2, 2, "VALID")\n', "E0302"),
         ('y = avg_pool2d_backprop([4, 4], ones([1, 2, 2, 2]), 2, 2, "VALID")\n', "E0214"),
+        ('y = scatter_nd([[0], [1]], ones([2, 3]), shape(x) + 1)\n', "E0214"),
+        ('y = scatter_nd([[0], [1]], ones([2, 3]), [4, 2])\n', "E0302"),
     ]:
         with pytest.raises(GradcliError) as error:
             loads(CONV + line)

@@ -297,32 +297,55 @@ def _avg_pool_grad(node: Node, args, sig) -> Expr:
     return _backprop_call("avg_pool2d_backprop", node, [_sizes(node.inputs[1], like), g], sig)
 
 
+def _gather_nd_grad(node: Node, args, sig) -> Expr:
+    """gather_nd's gradient: the adjoint added into zeros at the coordinates, tf.scatter_nd(indices, g, shape(x))."""
+    g, indices, like = args
+    return call("scatter_nd", [indices, g, _sizes(node.inputs[2], like)], sig)
+
+
+def _eye_like(node: Node, args, sig) -> Expr:
+    """Ones on the diagonal in x's shape: eye(n, m), times ones_like(x) for a batch of matrices."""
+    shape = node.inputs[0].shape
+    if shape is None or len(shape) < 2 or None in shape[-2:] or np.dtype(node.dtype) != node.graph.float_dtype:
+        raise FormulaUnavailable("eye_like() of a shape or dtype unknown before evaluation")
+    n, m = shape[-2:]
+    eye = call("eye", [Num(int(n))] + ([Num(int(m))] if m != n else []), Sig(frozenset(), (int(n), int(m))))
+    if len(shape) == 2:
+        return eye
+    return mul(1, [(eye, Num(1)), (call("ones_like", [args[0]], args[0].sig), Num(1))])
+
+
+def _cholesky_phi(node: Node, args, sig) -> Expr:
+    """cholesky's mask: the lower triangle with half the diagonal, x * [[0.5, 0.0], [1.0, 0.5]]."""
+    shape = node.inputs[0].shape
+    if shape is None or not shape or shape[-1] is None:
+        raise FormulaUnavailable("cholesky_phi() of a matrix whose size is unknown before evaluation")
+    n = int(shape[-1])
+    rows = ["[" + ", ".join("0.5" if j == i else "1.0" if j < i else "0.0" for j in range(n)) + "]" for i in range(n)]
+    return mul(1, [(args[0], Num(1)), (raw("[" + ", ".join(rows) + "]", Sig(frozenset(), (n, n))), Num(1))])
+
+
 _INTERNAL_SPELLINGS = {
+    "gather_nd_grad": _gather_nd_grad, "eye_like": _eye_like, "cholesky_phi": _cholesky_phi,
     "concat_part": _concat_part, "untile": _untile, "gather_grad": _gather_grad, "diag_like": _diag_like,
     "conv2d_input_grad": _conv2d_input_grad, "conv2d_filter_grad": _conv2d_filter_grad,
     "max_pool_grad": _max_pool_grad, "avg_pool_grad": _avg_pool_grad,
 }
 
 # internal ops the translation handles itself (sums back to a shape, masks, indexing)
-HANDLED_INTERNAL = {"sum_to_like", "sum_to", "broadcast_like", "unreduce", "relu_grad", "reshape_like", "getitem_grad"} | set(_INTERNAL_SPELLINGS)
+HANDLED_INTERNAL = {"sum_to_like", "sum_to", "broadcast_like", "unreduce", "relu_grad", "reshape_like", "getitem_grad",
+                    # the elementwise gradient kernels, which _elementwise writes out
+                    "sqrt_grad", "rsqrt_grad", "reciprocal_grad", "relu6_grad", "leaky_relu_grad"} | set(_INTERNAL_SPELLINGS)
 
 # internal ops with no formula, and why (the message says so)
 NO_FORMULA = {
     "max_pool_grad_grad": "max pooling's second-order helper (the adjoint read at each window's maximum)",
-    "cholesky_phi": "a helper of cholesky's gradient",
     "custom_gradient": "a gradient written in Python",
     "determinant_sign": "a helper of det's gradient",
     "einsum_embed": "einsum's gradient into a repeated index",
-    "eye_like": "an identity shaped like a tensor",
-    "gather_nd_grad": "a scatter of gather_nd's adjoint",
     "jacobian_rows": "jacobian's stacked rows",
-    "leaky_relu_grad": "leaky_relu's second-order helper",
     "prod_derivative": "reduce_prod's gradient with zeros",
     "put_along_axis": "a scatter along an axis",
     "take_along_axis": "a gather along an axis",
-    "reciprocal_grad": "reciprocal's second-order helper",
-    "relu6_grad": "relu6's mask",
-    "rsqrt_grad": "rsqrt's second-order helper",
-    "sqrt_grad": "sqrt's second-order helper",
     "top_k_indices": "top_k's indices",
 }
