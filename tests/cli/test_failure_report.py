@@ -305,3 +305,13 @@ def test_the_error_keeps_the_run_it_stopped():
     assert all(d.source is not None and d.source.name == "snippet.py" for d in error.diagnostics)
     assert [o.values for o in error.partial.outputs] == [["a"]]
     assert error.partial.graph.float_dtype.name == "float32"
+
+
+def test_loads_feeds_the_runs_a_script_makes_while_it_is_built():
+    m = loads(FED_RUNS, "fed.py", feeds={"x": [1, 0, 0, 2]})
+    assert [o.values[0] for o in m.outputs] == ["sum", "inverse"]
+    assert m.outputs[1].values[1].tolist() == [[1.0, 0.0], [0.0, 0.5]]
+    with pytest.raises(GradcliError) as caught:
+        loads(FED_RUNS, "fed.py")
+    assert [d.code for d in caught.value.errors] == ["E0409"]
+    assert caught.value.partial.outputs == []
