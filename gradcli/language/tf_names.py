@@ -47,6 +47,8 @@ _FUNCTION_NAMES = {
     "losses.mean_squared_error": "mean_squared_error", "norm": "norm", "moments": "moments", "dropout": "dropout",
     "conv2d": "Conv2D", "max_pool2d": "MaxPool", "avg_pool2d": "AvgPool", "tensordot": "Tensordot", "einsum": "einsum",
     "softmax_cross_entropy_with_logits": "softmax_cross_entropy_with_logits", "sigmoid_cross_entropy_with_logits": "logistic_loss",
+    "l2_normalize": "l2_normalize", "unstack": "unstack", "reduce_variance": "reduce_variance", "reduce_std": "reduce_std",
+    "batch_normalization": "batchnorm", "eye": "eye", "leaky_relu": "LeakyRelu", "cumsum": "Cumsum", "argmax": "ArgMax", "argmin": "ArgMin",
 }
 
 # the op TensorFlow 1's gradient function of an op ends in, for its input 0 (input 1 takes the `_1` name)

@@ -156,6 +156,25 @@ def test_json_diagnostic_schema_for_an_error():
     assert d["rendered"].startswith("error[E0402]: ")
 
 
+def test_json_failure_schema_with_outputs_and_warnings():
+    """A pasted script's failure: the common keys, "outputs" as on success, then every
+    diagnostic (the warnings met, then the error) in the one diagnostic schema."""
+    printed = 'import tensorflow as tf\nx = tf.constant([1.0, 2.0])\nprint("x", x * 2, {"n": 2})\n'
+    success = run_json("eval", "-", input=printed)
+    doc = run_json("eval", "-", input=printed + "y = x + nope\n", code=65)
+    assert list(doc) == ["format_version", "version", "command", "ok", "model", "dtype", "seed", "outputs", "diagnostics"]
+    assert doc["ok"] is False and doc["dtype"] == success["dtype"] == "float32"
+    assert doc["outputs"] == success["outputs"]  # the same objects as on success
+    (out,) = doc["outputs"]
+    assert set(out) == {"line", "source", "values", "dtypes", "shapes"}
+    assert out["values"] == ["x", [2.0, 4.0], {"n": 2}] and out["shapes"] == [None, [2], {"n": []}]
+    assert [d["severity"] for d in doc["diagnostics"]] == ["warning", "error"]
+    for d in doc["diagnostics"]:
+        assert set(d) == DIAGNOSTIC_KEYS
+        assert all(set(s) == SPAN_KEYS for s in d["spans"])
+    assert doc["diagnostics"][1]["rendered"].startswith("error[E0201]: ")
+
+
 def test_json_usage_error_has_null_positions():
     doc = run_json("grad", "samples/quadratic.grad", "--wrt", "x", "--wrt", "x", code=2)
     (d,) = doc["diagnostics"]

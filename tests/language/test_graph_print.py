@@ -115,3 +115,14 @@ def test_an_assign_op_prints_its_description_and_does_not_run():
     text = (GRAPH + "v = tf.Variable(1.0)\nup = v.assign(5.0)\ninc = v.assign_add(1.0)\nprint(up, [inc])\n"
             "sess.run(tf.global_variables_initializer())\nprint(sess.run(v))\n")
     assert printed(text) == ["Tensor(\"Assign:0\", shape=(), dtype=float32_ref) [<tf.Tensor 'AssignAdd:0' shape=() dtype=float32_ref>]", "1"]
+
+
+def test_function_op_types_and_indexing():
+    text = (GRAPH + "x = tf.placeholder(tf.float32, [3, 2])\nprint(tf.nn.relu(x), tf.sigmoid(x), tf.transpose(x), tf.reduce_sum(x, axis=0))\n"
+            "print(x[0], tf.reshape(x, [6]), tf.cast(x, tf.int32), tf.square(x))\n")
+    assert printed(text) == [
+        'Tensor("Relu:0", shape=(3, 2), dtype=float32) Tensor("Sigmoid:0", shape=(3, 2), dtype=float32) '
+        'Tensor("transpose:0", shape=(2, 3), dtype=float32) Tensor("Sum:0", shape=(2,), dtype=float32)',
+        'Tensor("strided_slice:0", shape=(2,), dtype=float32) Tensor("Reshape:0", shape=(6,), dtype=float32) '
+        'Tensor("Cast:0", shape=(3, 2), dtype=int32) Tensor("Square:0", shape=(3, 2), dtype=float32)',
+    ]
