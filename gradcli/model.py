@@ -290,14 +290,23 @@ class Model:
     # ----- what `gradcli grad` asks -----
 
     def default_ys(self) -> list[str]:
-        """Names bound by = to a tensor that is not a gradient result, in binding order."""
-        return [n for n in self.resolved.shown if isinstance(self.resolved.bindings.get(n), Node) and self.resolved.bindings[n] not in self.resolved.derivatives]
+        """Names bound by = to a tensor that is not a gradient result, in binding order;
+        computed tensors first: a pasted script's `gw = sess.run(grad_W)` binds a NumPy
+        constant, which no gradient can depend on (only a model of constants offers them)."""
+        from .engine.registry import CONSTANT
+
+        bindings = self.resolved.bindings
+        names = [n for n in self.resolved.shown if isinstance(bindings.get(n), Node) and bindings[n] not in self.resolved.derivatives]
+        computed = [n for n in names if bindings[n].op is not CONSTANT]
+        return computed or names
 
     def default_xs(self) -> list[str]:
-        """Every variable, in declaration order."""
+        """Every variable bound to a name, in declaration order (a pasted script's
+        `[tf.Variable(...) for ...]` makes variables that no name can reach)."""
         from .engine.registry import VARIABLE
 
-        return [n for n, node in self.resolved.inputs.items() if node.op is VARIABLE]
+        bindings = self.resolved.bindings
+        return [n for n, node in self.resolved.inputs.items() if node.op is VARIABLE and bindings.get(n) is node]
 
     @_located
     def gradient_request(self, ys, xs, seeds=None, stop=(), unconnected="none") -> "GradientRequest":

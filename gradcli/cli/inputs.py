@@ -107,6 +107,12 @@ def default_xs(m, expression):
         return names
     names = m.default_xs()
     if not names:
+        from ..engine.registry import VARIABLE
+
+        unbound = [n for n, node in m.resolved.inputs.items() if node.op is VARIABLE]
+        if unbound:  # `[tf.Variable(...) for ...]`: variables that no name reaches
+            raise fail("E0008", f"--wrt is needed: no name is bound to the model's variables ({shorten(', '.join(unbound), 80)})",
+                       help=["bind the tensor to differentiate by to a name (w = ws[0]) and pass --wrt w"])
         raise fail("E0008", "--wrt is needed: the model declares no variables", help=["e.g. --wrt x (any tensor name works)"])
     return names
 

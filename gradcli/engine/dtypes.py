@@ -76,4 +76,6 @@ def shape_mismatch(a, b, span, nodes=(), what="broadcast"):
         span,
         labels=labels,
         notes=["dimensions must be equal or 1, compared from the last one backwards"] if what == "broadcast" else [],
+        help=["matmul(a, b) needs a's last dimension equal to b's second to last: transpose one side (transpose_a=/transpose_b=) or reshape it"]
+        if what.startswith("multiply") else ["reshape, expand_dims or transpose a side so that the dimensions line up"],
     )

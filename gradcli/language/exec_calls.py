@@ -93,6 +93,9 @@ class Calls:
         raise fail("E0225", f"{self.type_name(callee)} is not callable", node.func.span if hasattr(node.func, "span") else node.span, label="not a function")
 
     def function_gen(self, fn: Function, positional, keywords, node):
+        if not isinstance(fn, Function):  # tf.cond(p, lambda: a, b), tf.while_loop(c, body, ...) given a value
+            raise fail("E0225", f"{self.type_name(fn)} is not callable, and a function is needed here", node.span, label="needs a function",
+                       help=["pass a function: lambda: ... or the name of a def"])
         self.depth += 1
         if self.depth > MAX_CALL_DEPTH:
             raise fail("E0226", f"calls nested more than {MAX_CALL_DEPTH} deep (recursion)", node.span, label=f"call of {fn.name}", labels=[Label(fn.span, "defined here")] if fn.span else [], help=["gradcli runs recursion by building the graph; use a loop, or fewer levels"])

@@ -91,7 +91,10 @@ class Names:
 
     def bind(self, target: A.Name, value, shown=True):
         if isinstance(value, ListValue) and value.numeric:
+            literal = value
             value = self.tensor(value)
+            # kept: `xs = [1.0, 2.0]` is one constant tensor, until a list method (xs.append) makes it the list again
+            self.literal_lists[id(value)] = (value, literal, self.scope, target.id)
         elif type(value) is int or type(value) is float:
             value = self.tensor(value, target.span)  # one literal node: `c = 2.0` is a tensor gradients can take
         self.assign_name(target.id, value, target.span, shown)
@@ -166,7 +169,8 @@ class Names:
             return "None"
         if isinstance(value, ListValue):
             return "a tuple" if value.kind == "tuple" else "a list"
-        return {int: "an int", float: "a float", str: "a string", bool: "a bool", dict: "a dict"}.get(type(value), f"a {type(value).__name__}")
+        name = type(value).__name__
+        return {int: "an int", float: "a float", str: "a string", bool: "a bool", dict: "a dict"}.get(type(value), f"{'an' if name[:1] in 'AEIOUaeiou' else 'a'} {name}")
 
     def hashable(self, value, span):
         if isinstance(value, ListValue):

@@ -9,7 +9,7 @@ from ..engine.registry import CONSTANT, VARIABLE
 from ..errors import Diagnostic, fail
 from .interpreter import Resolver
 from .program import ListValue, Output
-from .tf_runtime import BREAK, CONTINUE, BoundMethod, Builtin, Function, Module, NoOpContext, Session, Signal, Tape
+from .tf_runtime import BREAK, CONTINUE, BoundMethod, Builtin, Function, Initializer, Module, NoOpContext, Session, Signal, Tape, UpdateOp
 
 _EFFECT_METHODS = frozenset({"assign", "assign_add", "assign_sub", "watch", "append", "extend", "insert", "update", "close", "run", "seed", "set_seed", "set_random_seed", "reset_default_graph", "enable_eager_execution", "disable_eager_execution", "disable_v2_behavior", "enable_v2_behavior", "print", "shuffle"})
 
@@ -189,12 +189,32 @@ class Statements:
             return None
         if isinstance(e, A.Call):
             name = e.func.id.split(".")[-1] if isinstance(e.func, A.Name) else (e.func.attr if isinstance(e.func, A.Attribute) else "")
-            if name in _EFFECT_METHODS:
+            if name in _EFFECT_METHODS and (name != "run" or self.runs_an_effect(e)):
                 return None
         if isinstance(value, (Function, Builtin, BoundMethod, Module, Session, Tape, NoOpContext)):
             return None
         self.output(stmt, [value])
         return None
+
+    def runs_an_effect(self, call: A.Call) -> bool:
+        """`sess.run(init)`, `sess.run(update)`, `op.run()`: run for their effect, not shown; a
+        `sess.run(grad, {x: 1.0})` echoed at a REPL prompt shows its value, as IPython does."""
+        if not call.args:
+            return True
+        return self.effect_fetch(call.args[0])
+
+    def effect_fetch(self, fetch) -> bool:
+        if isinstance(fetch, A.ListExpr):  # sess.run([init, update]): one level, as people write it
+            return bool(fetch.items) and all(not isinstance(item, A.ListExpr) and self.effect_fetch(item) for item in fetch.items)
+        if isinstance(fetch, A.Call):
+            func = fetch.func
+            name = func.id.split(".")[-1] if isinstance(func, A.Name) else (func.attr if isinstance(func, A.Attribute) else "")
+            return name.startswith("assign") or name.endswith("initializer") or name.startswith("initialize_")
+        if isinstance(fetch, A.Name):
+            value = self.scope_get(fetch.id)
+            items = self.python_items(value) if isinstance(value, (ListValue, list, tuple)) else [value]
+            return bool(items) and all(isinstance(v, (Initializer, UpdateOp)) for v in items)
+        return False
 
     def output(self, stmt, values):
         shown = [self.output_value(v, stmt.span) for v in values]

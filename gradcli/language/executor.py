@@ -94,6 +94,7 @@ class Interpreter(Statements, Blocks, Expressions, Calls, Names, TFCalls, Resolv
         self.in_function = 0
         self.noted: set = set()
         self.array_names: dict = {}  # id(ndarray) -> the first name bound to it
+        self.literal_lists: dict = {}  # id(constant node) -> (node, the list literal it was bound from, scope, name)
         self.array_nodes: dict = {}  # id(ndarray) -> (the array, its constant node)
 
     # ----- running -----

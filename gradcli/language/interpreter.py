@@ -100,7 +100,8 @@ class Resolver(DeclarationResolver, CallResolver):
             f"cannot unpack {what} {have} value{'s' if have != 1 else ''} into {want} name{'s' if want != 1 else ''}",
             stmt.value.span,
             label=f"{have} value{'s' if have != 1 else ''}",
-            labels=[Label(stmt.targets[0].span.merge(stmt.targets[-1].span), f"{want} name{'s' if want != 1 else ''}")],
+            labels=[Label(stmt.targets[0].span.merge(stmt.targets[-1].span), f"{want} name{'s' if want != 1 else ''}")] if stmt.targets else [],
+            help=[f"put {have} name{'s' if have != 1 else ''} on the left of '='" + (", or one name for the whole value" if have > 1 else "")],
         )
 
     def expect(self, stmt: A.Expect):

@@ -8,9 +8,9 @@ import numpy as np
 
 from . import ast as A
 from ..engine.graph import Node
-from ..engine.registry import NAMES, VARIABLE
+from ..engine.registry import CONSTANT, NAMES, VARIABLE
 from ..errors import fail
-from .program import ListValue
+from .program import DType, ListValue
 from .tf_runtime import Pending, BoundMethod, Builtin, Function
 from .tf_helpers import Resolver_call, _tensorish_arg, _plain
 from .tf_names import is_python_value
@@ -127,8 +127,11 @@ class BuiltinCalls:
             return isinstance(positional[0], (Function, Builtin, BoundMethod))
         if name == "pow":
             return self.binop(A.BinOp("**", node, node, span, span), positional[0], positional[1])
-        if name == "type":
-            return self.type_name(positional[0])
+        if name == "type":  # the type as `int`/`float`/`list` name it, so that `type(x) is float` holds
+            kind = python_type(positional[0])
+            if kind in ("int", "float", "bool"):
+                return DType(kind, span)
+            return Builtin(kind) if kind else self.type_name(positional[0])
         raise fail("E0202", f"gradcli does not run the builtin '{name}'", node.func.span if hasattr(node.func, "span") else span)
 
     def map_gen(self, fn, seqs, node):
@@ -142,8 +145,13 @@ class BuiltinCalls:
 
     def isinstance_check(self, value, kind):
         kinds = self.python_items(kind) if isinstance(kind, ListValue) else [kind]
+        kind = python_type(value)
         for k in kinds:
             name = k.name if isinstance(k, Builtin) else (k if isinstance(k, str) else "")
+            if isinstance(k, DType) and k.dtype in ("int", "float", "bool"):  # the names int, float, bool
+                name = k.dtype
+            if kind and name == kind or name == "int" and kind == "bool":  # a bool is an int, in Python too
+                return True
             if name == "float" and isinstance(value, float) or name == "int" and isinstance(value, int) and not isinstance(value, bool):
                 return True
             if name == "bool" and isinstance(value, bool) or name == "str" and isinstance(value, str):
@@ -157,3 +165,20 @@ class BuiltinCalls:
             if name == "np.ndarray" and isinstance(value, np.ndarray):
                 return True
         return False
+
+
+def python_type(value) -> str | None:
+    """The Python type name of a plain value: a name bound to a Python number is a weak
+    literal tensor (`x = 3`), still an int to isinstance and type."""
+    if isinstance(value, Node):  # a literal leaf, not tf.constant(3.0)'s node
+        number = value.weak and value.op is CONSTANT and value.shape == ()
+        return {"i": "int", "u": "int", "f": "float"}.get(value.dtype.kind) if number else None
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, ListValue):
+        return "tuple" if value.kind == "tuple" else "list"
+    return {str: "str", dict: "dict", set: "set"}.get(type(value))

@@ -43,7 +43,9 @@ class PyOperators:
             except (TypeError, ValueError, OverflowError) as e:
                 raise fail("E0209", f"cannot compute {self.type_name(left)} {op} {self.type_name(right)}: {e}", node.span) from None
         literal_list = isinstance(getattr(node, "left", None), A.ListExpr) and node.left.kind == "list" or isinstance(getattr(node, "right", None), A.ListExpr) and node.right.kind == "list"
-        if not literal_list and isinstance(left, (ListValue, list, tuple)) and isinstance(right, (ListValue, list, tuple)) and op == "+" and not _numeric_list(left) and not _numeric_list(right):
+        # two lists, one holding more than numbers (`[W] + biases`): Python's concatenation; numbers only
+        # (`[1, 2] + [3]`) stay one constant tensor each, as LANGUAGE.md has it
+        if op == "+" and isinstance(left, (ListValue, list, tuple)) and isinstance(right, (ListValue, list, tuple)) and not (_numeric_list(left) and _numeric_list(right)):
             return ListValue(self.python_items(left) + self.python_items(right), node.span, kind=getattr(left, "kind", "list"))
         if not literal_list and isinstance(left, (ListValue, list)) and op == "*" and type(right) is int and not _numeric_list(left) and not any(isinstance(v, Node) for v in self.python_items(left)):
             return ListValue(self.python_items(left) * right, node.span)
@@ -83,7 +85,7 @@ class PyOperators:
                 found = any(x is left or (_plain(x) and _plain(left) and x == left) for x in (right if isinstance(right, dict) else items))
             return found if op == "in" else not found
         if op in ("is", "is not"):
-            same = left is right or (left is None and right is None)
+            same = left is right or (left is None and right is None) or _same_type(left, right)
             return same if op == "is" else not same
         if (_plain(left) or _literal(left)) and (_plain(right) or _literal(right)) and (_literal(left) or _literal(right)) and not isinstance(left, (str, np.ndarray)) and not isinstance(right, (str, np.ndarray)):
             return _PY_COMPARE[op](_py(left), _py(right))
@@ -93,7 +95,7 @@ class PyOperators:
             except TypeError:
                 raise fail("E0209", f"cannot compare {self.type_name(left)} and {self.type_name(right)}", node.span) from None
         if op in ("==", "!=") and not _tensorish(left) or not _tensorish(right) and op in ("==", "!="):
-            same = left is right
+            same = left is right or _same_type(left, right)
             return same if op == "==" else not same
         out = super().compare(node, left, right)
         if self.graph_mode:
@@ -201,3 +203,14 @@ class PyOperators:
                 return list(value)
             raise fail("E0209", f"cannot iterate over {self.type_name(value)}", span)
         return items
+
+
+def _same_type(a, b) -> bool:
+    """`type(x) is float`: the names int, float and bool are DTypes, list and str Builtins;
+    two spellings of one type are the same object to `is`, as in Python."""
+    from .program import DType
+    from .tf_runtime import Builtin
+
+    if isinstance(a, DType) and isinstance(b, DType):
+        return a.dtype == b.dtype and a.dtype in ("int", "float", "bool")
+    return isinstance(a, Builtin) and isinstance(b, Builtin) and a.name == b.name

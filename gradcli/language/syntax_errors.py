@@ -212,6 +212,10 @@ def _missing_equals(items, token, span: Span) -> Diagnostic | None:
     if not items:
         return None
     first = items[0]
+    if len(items) == 1 and (getattr(first, "value", None) == "print" and _is_token(first, {"NAME"}) or getattr(first, "id", None) == "print"):
+        # `print x` is Python 2's print statement, not an assignment with its '=' missing
+        return Diagnostic("E0101", "Python 2's print statement: print is a function in Python 3", span,
+                          label="expected '(' before this", help=["write print(...) with parentheses"])
     if _is_token(first, {"VAR", "PLACEHOLDER"}):
         what = "variable" if first.type == "VAR" else "placeholder"
         message = f"missing '=' in {what} declaration"

@@ -23,7 +23,7 @@ class SessionCalls:
 
     def assign_variable(self, var: Node, how, value, span):
         if var.op is not VARIABLE:
-            raise fail("E0229", f"{how}() works on a tf.Variable, not on a computed tensor", span)
+            raise fail("E0229", f"{how}() works on a tf.Variable, not on a computed tensor", span, help=["make it a variable: v = tf.Variable(initial value), then v.assign(...)"])
         current = self.var_current.get(var, var)
         delta = self.tensor(value, span)
         if how == "assign":

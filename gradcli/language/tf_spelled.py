@@ -9,6 +9,7 @@ import numpy as np
 
 from . import ast as A
 from . import spellings as namespaces
+from ..engine.graph import Node
 from ..engine.registry import NAMES
 from ..engine.tape import paused
 from ..errors import fail
@@ -119,13 +120,13 @@ class SpelledCalls:
                     value = self.apply("cast", (value,), {"dtype": dtype}, span)
             return value if rest == "convert_to_tensor" else self.apply("identity", (value,), {}, span)
         if rest == "constant" and "shape" in keywords and positional:
-            shape = tuple(self.attr_value(keywords["shape"], span, "a shape"))
-            dtype = keywords.get("dtype")
-            value = self.tensor(positional[0], span)
-            if dtype is not None:
-                dtype = self.graph.dtype_attr(self.dtype_value(dtype, span))
-                value = self.apply("cast", (value,), {"dtype": dtype}, span)
-            return self.apply("fill", (), {"dims": shape, "value": None}, span) if False else self.apply("reshape", (self.apply("add", (self.apply("zeros", (), {"shape": shape, "dtype": value.dtype}, span), value), {}, span),), {"shape": shape}, span)
+            return self.constant_with_shape(positional[0], keywords, span)
+        if rest in ("assign", "assign_add", "assign_sub"):  # TF1's tf.assign(ref, value): v.assign(value)
+            ref = positional[0] if positional else keywords.get("ref")
+            value = positional[1] if len(positional) > 1 else keywords.get("value")
+            if not isinstance(ref, Node) or value is None:
+                raise fail("E0229", f"tf.{rest}(ref, value) takes a tf.Variable and a value", span, help=[f"write tf.{rest}(v, value) or v.{rest}(value)"])
+            return self.assign_variable(ref, rest, value, span)
         if rest == "get_variable" or rest.endswith(".get_variable"):
             return self.get_variable(node, positional, keywords)
         if rest.endswith("_initializer") or rest.startswith("initializers.") or rest.startswith("keras.initializers."):
@@ -150,6 +151,22 @@ class SpelledCalls:
         if rest in ("gradients", "hessians", "jacobian") and node.args and False:
             pass
         return _NOT_RUNTIME
+
+    def constant_with_shape(self, value, keywords, span):
+        """tf.constant(value, shape=...): a scalar (or one element) fills the shape, a value of
+        as many elements is reshaped to it (TensorFlow 2's rule); any other size is an error."""
+        shape = tuple(self.attr_value(keywords["shape"], span, "a shape"))
+        dtype = keywords.get("dtype")
+        attrs = {"dtype": self.graph.dtype_attr(self.dtype_value(dtype, span))} if dtype is not None else {}
+        value = self.apply("constant", (self.tensor(value, span),), attrs, span)  # tf.constant's own dtype rule
+        have = int(np.prod(value.shape)) if value.shape is not None and None not in value.shape else None
+        want = int(np.prod(shape)) if None not in shape else None
+        if have == 1 and want != 1:
+            return self.apply("broadcast_to", (self.apply("reshape", (value,), {"shape": ()}, span),), {"shape": shape}, span)
+        if have is not None and want is not None and have != want:
+            raise fail("E0306", f"tf.constant's value has {have} elements but shape={list(shape)} has {want}", span,
+                       help=["give one value to fill the shape, or as many values as the shape holds"])
+        return self.apply("reshape", (value,), {"shape": shape}, span)
 
     def tf_cond(self, node, positional, keywords):
         pred = positional[0] if positional else keywords.get("pred")

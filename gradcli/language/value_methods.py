@@ -15,6 +15,13 @@ from .program import DType, ListValue
 from .tf_runtime import Spelled, BoundMethod, Initializer, Module, Optimizer, Session, Tape, UpdateOp
 from .tf_helpers import _NP_RANDOM, _plain
 
+# list methods a name bound to a list literal of numbers (a constant tensor) may still be called with
+_NO_METHOD = object()  # python_method: not a method of that value
+_ARGUMENTS = {("list", "append"): 1, ("list", "extend"): 1, ("list", "insert"): 2, ("list", "index"): 1, ("list", "count"): 1, ("list", "remove"): 1,
+              ("dict", "get"): 1, ("dict", "pop"): 1, ("dict", "setdefault"): 1, ("str", "join"): 1, ("str", "replace"): 2,
+              ("str", "startswith"): 1, ("str", "endswith"): 1}  # the positional arguments each method needs
+_LIST_METHODS = frozenset({"append", "extend", "insert", "pop", "remove", "index", "count", "reverse", "copy", "sort", "clear"})
+
 
 class MethodCalls:
     """A mixin of gradcli.language.executor.Interpreter, through tf_calls.TFCalls."""
@@ -45,6 +52,8 @@ class MethodCalls:
                 return str(value.dtype).startswith("float")
         if isinstance(value, (ListValue, dict, str, Session, Tape, Optimizer, list, tuple, UpdateOp, np.random.RandomState, np.random.Generator)):
             return BoundMethod(value, attr)
+        if isinstance(value, Initializer) and attr == "run":  # init.run(): TF1's op.run()
+            return BoundMethod(value, attr)
         raise fail("E0228", f"{self.type_name(value)} has no attribute '{attr}'", span)
 
     def tensor_attr(self, node: Node, attr, span):
@@ -64,10 +73,55 @@ class MethodCalls:
             return node not in self.nontrainable
         return BoundMethod(node, attr)
 
+    def back_to_list(self, obj, name, node):
+        """`xs = [1, 2]` bound one constant tensor; `xs.append(3)` means the Python list: the
+        name is bound to the list again (a copy of the literal), as Python would have it."""
+        entry = self.literal_lists.get(id(obj))
+        if entry is None or entry[0] is not obj or entry[2].vars.get(entry[3]) is not obj:
+            return self.tensor_method(obj, name, node, [], {})  # a real tensor: its own error
+        _, literal, scope, bound = entry
+        items = ListValue(list(literal.items), literal.span, literal.numeric, literal.depth, literal.kind)
+        scope.vars[bound] = items
+        return items
+
     def call_method(self, obj, name, node, positional, keywords):
         span = node.span
         if isinstance(obj, Node):
-            return self.tensor_method(obj, name, node, positional, keywords)
+            if name in _LIST_METHODS:
+                obj = self.back_to_list(obj, name, node)
+            else:
+                return self.tensor_method(obj, name, node, positional, keywords)
+        if isinstance(obj, (ListValue, dict, str)):
+            try:
+                out = self.python_method(obj, name, span, positional, keywords)
+            except (IndexError, KeyError, TypeError, ValueError) as e:  # what Python itself raises here
+                kind = self.type_name(obj).split()[-1]
+                raise fail("E0209", f"{kind}.{name}() fails here: {type(e).__name__}: {e}", span, help=[f"Python raises the same {type(e).__name__} for this call"]) from None
+            if out is not _NO_METHOD:
+                return out
+        if isinstance(obj, Session):
+            return self.session_method(obj, name, node, positional, keywords)
+        if isinstance(obj, Tape):
+            return self.tape_method(obj, name, node, positional, keywords)
+        if isinstance(obj, Optimizer):
+            return self.optimizer_method(obj, name, node, positional, keywords)
+        if isinstance(obj, UpdateOp) and name == "run":
+            return self.run_update(obj, self.default_session, span)
+        if isinstance(obj, Initializer) and name == "run":
+            return None
+        if isinstance(obj, (np.ndarray, np.generic)):
+            return self.array_method(obj, name, node, positional, keywords)
+        if isinstance(obj, (np.random.RandomState, np.random.Generator)):
+            if name in _NP_RANDOM or name in ("integers", "standard_normal", "random"):
+                return self.numpy_call(getattr(obj, name), positional, keywords, span)
+        raise fail("E0228", f"{self.type_name(obj)} has no method '{name}'", node.func.span if hasattr(node.func, "span") else span)
+
+    def python_method(self, obj, name, span, positional, keywords):
+        """A list's, dict's or str's own method; _NO_METHOD when it has none of that name."""
+        needs = _ARGUMENTS.get((type(obj).__name__ if not isinstance(obj, ListValue) else "list", name), 0)
+        if len(positional) < needs:
+            kind = self.type_name(obj).split()[-1]
+            raise fail("E0205", f"{kind}.{name}() takes {needs} argument{'s' * (needs > 1)}, got {len(positional)}", span, help=[f"write {kind}.{name}({', '.join(['value'] * needs)})"])
         if isinstance(obj, ListValue):
             items = obj.items
             if name == "append":
@@ -87,7 +141,7 @@ class MethodCalls:
                 for i, x in enumerate(items):
                     if x is positional[0] or (_plain(x) and x == positional[0]):
                         return i
-                raise fail("E0309", "the value is not in the list", span)
+                raise fail("E0309", "the value is not in the list", span, help=["Python raises ValueError here too: check with `in` first"])
             if name == "count":
                 return sum(1 for x in items if x is positional[0] or (_plain(x) and x == positional[0]))
             if name == "reverse":
@@ -97,7 +151,19 @@ class MethodCalls:
                 return ListValue(list(items), span, obj.numeric, obj.depth, obj.kind)
             if name == "as_list":
                 return ListValue(list(items), span)
+            if name == "remove":
+                items.pop(self.python_method(obj, "index", span, positional, {}))
+                return None
+            if name == "clear":
+                items.clear()
+                return None
+            if name == "sort" and all(_plain(x) for x in items) and not keywords.keys() - {"reverse"}:
+                items.sort(reverse=bool(keywords.get("reverse", False)))
+                return None
         if isinstance(obj, dict):
+            if name == "clear":
+                obj.clear()
+                return None
             if name == "items":
                 return ListValue([ListValue([k, v], span, kind="tuple") for k, v in obj.items()], span)
             if name == "keys":
@@ -126,20 +192,7 @@ class MethodCalls:
                 return obj.join(self.python_str(x) for x in self.iterate(positional[0], span))
             if name in ("upper", "lower", "strip", "lstrip", "rstrip", "split", "replace", "startswith", "endswith", "title", "capitalize"):
                 return getattr(obj, name)(*positional)
-        if isinstance(obj, Session):
-            return self.session_method(obj, name, node, positional, keywords)
-        if isinstance(obj, Tape):
-            return self.tape_method(obj, name, node, positional, keywords)
-        if isinstance(obj, Optimizer):
-            return self.optimizer_method(obj, name, node, positional, keywords)
-        if isinstance(obj, UpdateOp) and name == "run":
-            return self.run_update(obj, self.default_session, span)
-        if isinstance(obj, (np.ndarray, np.generic)):
-            return self.array_method(obj, name, node, positional, keywords)
-        if isinstance(obj, (np.random.RandomState, np.random.Generator)):
-            if name in _NP_RANDOM or name in ("integers", "standard_normal", "random"):
-                return self.numpy_call(getattr(obj, name), positional, keywords, span)
-        raise fail("E0228", f"{self.type_name(obj)} has no method '{name}'", node.func.span if hasattr(node.func, "span") else span)
+        return _NO_METHOD
 
     def array_method(self, obj, name, node, positional, keywords):
         allowed = {"sum", "mean", "max", "min", "dot", "reshape", "astype", "tolist", "item", "flatten", "transpose", "copy", "std", "var", "argmax", "argmin", "ravel", "squeeze", "prod", "cumsum", "round", "all", "any", "clip"}

@@ -15,6 +15,8 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from conftest import DATA, invoke, json_lines, strict_json
 
 SEEDS = [json.loads(line) for line in (DATA / "fuzz_models.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+# pasted Python/TensorFlow snippets (tests/language/test_fuzz_snippets.py): mutated as the models are
+SNIPPETS = [json.loads(line) for line in (DATA / "fuzz_snippets.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 DOCUMENTED = {0, 1, 2, 65, 66}
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], database=None)
 
@@ -27,6 +29,12 @@ TOKENS = [
     "sqrt(", "relu(", "where(", "concat(", "stack(", "gather(", "ones(", "zeros(", "random_normal(", "cast(",
     "grad_ys=", "stop_gradients=", "unconnected_gradients=", "'zero'", "axis=", "-1", "tf.", "np.", "sess.run(",
     "é", "\t", "\u200b", "\x00",
+    # pasted Python: blocks, tapes, sessions, transcripts, line endings
+    "import tensorflow as tf\n", "with ", "tf.GradientTape(persistent=True) as t:", "\n    ", "\n\t", "def f(x):", "lambda x: ",
+    "return ", "print(", "print ", "tape.gradient(", "t.watch(", "t.jacobian(", "sess.run(", "feed_dict={x: 1.0}", "tf.Variable(",
+    "tf.placeholder(tf.float32)", "tf.constant(", "for i in range(3):", "if x > 0:", "else:", "while ", "del ", "global ",
+    "class ", "try:", "yield ", "*args", "**", "{", "}", "'", '"', "f'{x:.2f}'", "%", ">>> ", "... ", "In [1]: ", "Out[1]: ",
+    "\r\n", "\r", "\ufeff", ".numpy()", ".assign_sub(", ".append(", ".pop()", "[]", "()", "[[1],[2,3]]", "1e400", "-0.0",
 ]
 
 
@@ -55,7 +63,7 @@ def feed_args(feeds: dict) -> list[str]:
 
 # ---------------------------------------------------------------- strategies
 
-seed_models = st.sampled_from(SEEDS)
+seed_models = st.sampled_from(SEEDS + SNIPPETS)
 
 
 @st.composite
