@@ -82,6 +82,11 @@ class Statements:
             if len(items) != count:
                 raise self.unpack_error(len(items), count, stmt, "a list of" if isinstance(value, (ListValue, list)) else "a tuple of" if isinstance(value, tuple) else "a value of")
             return items
+        call = stmt.value
+        if count == 2 and isinstance(call, A.Call) and isinstance(call.func, A.Name) and call.func.id.split(".")[-1] == "unique":
+            # TensorFlow's `y, idx = tf.unique(x)`: say what differs, not that the shape is unknown
+            raise fail("E0208", "gradcli's unique() returns only the unique values, not TensorFlow's (values, indices) pair", call.span,
+                       label="the unique values", help=["write u = tf.unique(x): the indices are not computed"])
         return Resolver.unpack(self, value, count, stmt)
 
     def python_items(self, value):

@@ -175,3 +175,31 @@ def test_a_20000_term_sum_of_names_has_each_derivative():
     model = loads("".join(f"var x{i} = {i}.0\n" for i in range(n)) + "y = " + " + ".join(f"x{i}" for i in range(n)) + "\n")
     results = model.formula_results(model.gradient_request(["y"], [f"x{i}" for i in range(n)]))
     assert len(results) == n and {r.text for r in results.values()} == {"1.0"}
+
+
+# ----- other chains: x*x (one product used twice), relu (nested where), a formula that doubles -----
+
+def _chain_of(line: str, n: int) -> str:
+    return "var v0 = 0.5\n" + "".join(f"v{i + 1} = " + line.format(i=i) + "\n" for i in range(n))
+
+
+def test_the_gradient_of_x_times_x_makes_g_times_x_once(monkeypatch):
+    rebuilds = []
+    original = Version._rebuild
+    monkeypatch.setattr(Version, "_rebuild", lambda self: (rebuilds.append(1), original(self))[1])
+    r = _formula_result(_chain_of("v{i} * v{i} * 0.5 + 0.3", 500), "v500", "v0")
+    assert r.text is not None and r.text.startswith("v0*v1*v2*") and rebuilds == []
+
+
+@pytest.mark.parametrize("line", ["relu(v{i}) * 1.0001 + 0.1", "v{i} * v{i} * 0.5 + 0.3", "v{i} / (v{i} + 2.0)"],
+                         ids=["relu", "square", "divide"])
+def test_other_chains_are_linear_too(line):
+    small = _seconds(_chain_of(line, 1000), "v1000", "v0")
+    big = _seconds(_chain_of(line, 4000), "v4000", "v0")
+    assert big / small < 7, (small, big)
+
+
+def test_a_formula_that_doubles_each_line_gives_its_size_as_a_power_of_ten():
+    r = _formula_result(_chain_of("v{i} / (v{i} + 2.0)", 1000), "v1000", "v0")
+    assert r.too_long and r.reason.startswith("too long: the formula has over 10^")
+    assert r.reason.endswith(" factors), over the limit of 100,000")

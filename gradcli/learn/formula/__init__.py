@@ -29,7 +29,8 @@ from ...engine.graph import Node, gc_paused
 from ...engine.registry import CONSTANT, LEAVES, PLACEHOLDER, VARIABLE
 from .expr import (ADD, ATOM, CMP, MAX_LENGTH, MUL, POW, UNARY, _BROADCAST_OPS, _ELEMENTWISE_CALLS, _NAMED_CONSTANTS,
                    _UNARY_CALLS, COMPARE, Add, Call, Expr, Mul, Num, Sym, Where, add, arg_text, call, coef_text, compare,
-                   float_text, is_num, mul, number_text, raw, too_long, where, wrap)
+                   float_text, is_num, mul, number_text, products_remembered, raw, too_long, where,
+                   wrap)
 from . import dims
 from .realize import Value, _count, _node_sig, _unreduce, broadcast, materialize, realize
 from .sig import SCALAR, FormulaTooLong, FormulaUnavailable, Sig
@@ -63,7 +64,7 @@ def formula(node: Node, names: dict | None = None, fed: dict | None = None) -> s
 
 def _formula(root: Node, names, fed: dict | None = None) -> Expr:
     # like building a graph, building expressions makes many small objects and no cycles
-    with gc_paused():
+    with gc_paused(), products_remembered():
         return _formula_of(root, names, fed)
 
 

@@ -2,6 +2,7 @@
 calls, comparisons and where(), each with its text made once from its children's texts."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import re
@@ -43,6 +44,11 @@ class Expr:
         if self._text is None:
             self._text, self.long = _measured(self._make_text())
         return self._text
+
+    @property
+    def key(self):
+        """What like terms and like factors are collected by: the text (sums and products have their own)."""
+        return self.text
 
     def _make_text(self) -> str:  # only sums and products are lazy
         raise AssertionError("no text")
@@ -95,11 +101,15 @@ class Sym(Expr):
 class Add(Expr):
     # collected: key -> [coef, Expr], no Num among them (a Version of it, shared with the sum this one
     # was built from); live: how many of them have a coefficient other than 0
-    __slots__ = ("_version", "live", "const", "_terms")
+    __slots__ = ("_version", "live", "const", "_terms", "_hash")
 
     @property
     def collected(self) -> dict:
         return self._version.dict()
+
+    @property
+    def key(self):
+        return ("+", self.const, self._hash)
 
     @property
     def terms(self) -> tuple:
@@ -113,11 +123,15 @@ class Add(Expr):
 
 class Mul(Expr):
     # collected: key -> (base, exponent Expr), a Version as in Add; nonzero: how many exponents are not 0
-    __slots__ = ("coef", "_version", "nonzero", "_factors")
+    __slots__ = ("coef", "_version", "nonzero", "_factors", "_hash")
 
     @property
     def collected(self) -> dict:
         return self._version.dict()
+
+    @property
+    def key(self):
+        return ("*", self.coef, self._hash)
 
     @property
     def factors(self) -> tuple:
@@ -132,6 +146,18 @@ class Mul(Expr):
         return _product_text(self.coef, self.factors)
 
 
+# A sum's or product's key is its constant (coefficient) and the sum, modulo 2**128, of a hash of
+# each entry that shows in its text: equal when the texts are (the entries are collected by key
+# and the text is the same function of them), kept up to date in one step per entry changed, so
+# collecting big products in a sum never writes their texts. Unequal keys that collide (two
+# hashes of 64 bits each, summed) are as unlikely as a collision of a 128-bit hash.
+_MASK = (1 << 128) - 1
+
+
+def _entry_hash(key, value) -> int:
+    return (hash((key, value, 1)) & 0xFFFF_FFFF_FFFF_FFFF) | (hash((key, value, 2)) & 0xFFFF_FFFF_FFFF_FFFF) << 64
+
+
 class Call(Expr):
     __slots__ = ("fn", "args", "kwargs")
 
@@ -144,8 +170,9 @@ _FACTOR_RANK = {Sym: 0, Call: 1, Add: 3}
 
 
 def _natural(text: str) -> tuple:
-    """cos(v2) before cos(v10): numbers inside names compare as numbers."""
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
+    """cos(v2) before cos(v10): numbers inside names compare as numbers (in the first 64 characters:
+    sorting a chain's nested factors must not split each long text; the whole text breaks ties)."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text[:64])), text
 
 
 
@@ -217,22 +244,23 @@ def add(parts) -> Expr:
     one step per term."""
     const = 0.0
     version: Version | None = None
-    live = 0
+    live = h = 0
     sig = SCALAR
 
     def collect(coef, e):
-        nonlocal version, live
+        nonlocal version, live, h
         if version is None:
             version = Version()
-        key = e.text
+        key = e.key
         entry = version.dict().get(key)
-        if entry is None:
-            version.set(key, [coef, e])
-            live += coef != 0
-        else:
-            total = entry[0] + coef
-            live += (total != 0) - (entry[0] != 0)
-            version.set(key, [total, entry[1]])  # a new list: the entry may be shared with another sum
+        before = entry[0] if entry is not None else 0
+        total = before + coef
+        if before != 0:
+            h -= _entry_hash(key, before)
+        if total != 0:
+            h += _entry_hash(key, total)
+        live += (total != 0) - (before != 0)
+        version.set(key, [total, entry[1] if entry is not None else e])  # a new list: entries may be shared
 
     parts = _biggest_sum_first(parts)
     for coef, e in parts:
@@ -242,7 +270,7 @@ def add(parts) -> Expr:
         elif isinstance(e, Add):
             const += coef * e.const
             if version is None and coef == 1:
-                version, live = e._version.successor(), e.live
+                version, live, h = e._version.successor(), e.live, e._hash
                 continue
             for c, t in e.terms:
                 collect(coef * c, t)
@@ -256,7 +284,7 @@ def add(parts) -> Expr:
         c, t = next(v for v in version.dict().values() if v[0] != 0)
         return t if c == 1 else mul(c, [(t, Num(1))])
     e = Add(None, ADD, sig)
-    e._version, e.live, e.const, e._terms = version, live, const, None
+    e._version, e.live, e.const, e._terms, e._hash = version, live, const, None, h & _MASK
     common = _common_denominator(e)
     return common if common is not None else e
 
@@ -279,7 +307,7 @@ def _biggest_sum_first(parts) -> list:
 def _unit(e: "Mul") -> "Mul":
     """e without its coefficient (the same factors, shared)."""
     out = Mul(None, e.prec, e.sig)
-    out.coef, out._version, out.nonzero, out._factors = 1.0, e._version, e.nonzero, e._factors
+    out.coef, out._version, out.nonzero, out._factors, out._hash = 1.0, e._version, e.nonzero, e._factors, e._hash
     out.prec = _product_prec(1.0, out)
     return out
 
@@ -322,7 +350,7 @@ def _common_denominator(e: Add):
     terms = e.terms
     shared = None
     for _, t in terms:
-        if not isinstance(t, Mul):
+        if not isinstance(t, Mul) or t.nonzero > 32:  # a textbook's terms are short; a chain's are not worth a copy
             return None
         dens = {k: (b, x) for k, (b, x) in t.collected.items() if is_num(x) and float(x.value) < 0}
         if shared is None:
@@ -341,7 +369,34 @@ def _is_int(e) -> bool:
     return isinstance(e, Num) and float(e.value) == int(float(e.value))
 
 
+# Products already made from a product, while one formula is built (None outside): the gradient of
+# x*x makes g*x twice from the same g, and the second would rebuild g's dict (a copy per line).
+_made: dict | None = None
+
+
+@contextlib.contextmanager
+def products_remembered():
+    global _made
+    outer, _made = _made, {}
+    try:
+        yield
+    finally:
+        _made = outer
+
+
 def mul(coef, factors) -> Expr:
+    """coef * product of base**exponent (see _mul); the same product of the same product is made once."""
+    factors = list(factors)
+    if _made is None or not any(isinstance(b, Mul) for b, _ in factors):
+        return _mul(coef, factors)
+    key = (float(coef), tuple((id(b), x.key if isinstance(x, Num) else id(x)) for b, x in factors))
+    made = _made.get(key)
+    if made is None:
+        made = _made[key] = (_mul(coef, factors), factors)  # the factors kept alive: their ids stay theirs
+    return made[0]
+
+
+def _mul(coef, factors) -> Expr:
     """coef * product of base**exponent: numbers folded, like bases collected, x**0 and x**1 simplified.
 
     Linear in what it multiplies: the first product among the factors (to the power 1) is taken
@@ -349,21 +404,28 @@ def mul(coef, factors) -> Expr:
     (a chain's gradient) costs one step per factor."""
     coef = float(coef)
     version: Version | None = None
-    nonzero = 0
+    nonzero = h = 0
     sig = SCALAR
 
     def collect(base, exp):
-        nonlocal version, nonzero
+        nonlocal version, nonzero, h
         if version is None:
             version = Version()
-        key = base.text
+        key = base.key
         old = version.dict().get(key)
         if old is None:
             version.set(key, (base, exp))
-            nonzero += not is_num(exp, 0)
+            if not is_num(exp, 0):
+                nonzero += 1
+                h += _entry_hash(key, exp.key)
             return
         new = Num(float(old[1].value) + float(exp.value)) if is_num(old[1]) and is_num(exp) else add([(1, old[1]), (1, exp)])
-        nonzero += (not is_num(new, 0)) - (not is_num(old[1], 0))
+        if not is_num(old[1], 0):
+            nonzero -= 1
+            h -= _entry_hash(key, old[1].key)
+        if not is_num(new, 0):
+            nonzero += 1
+            h += _entry_hash(key, new.key)
         version.set(key, (old[0], new))
 
     for base, exp in factors:
@@ -374,7 +436,7 @@ def mul(coef, factors) -> Expr:
         elif isinstance(base, Mul) and is_num(exp, 1):
             coef *= base.coef
             if version is None:
-                version, nonzero = base._version.successor(), base.nonzero  # entries are immutable tuples: shared
+                version, nonzero, h = base._version.successor(), base.nonzero, base._hash  # entries are immutable tuples
             else:
                 for b, x in base.collected.values():
                     collect(b, x)
@@ -392,7 +454,7 @@ def mul(coef, factors) -> Expr:
         if is_num(x, 1):
             return b
     e = Mul(None, MUL, sig)
-    e.coef, e._version, e.nonzero, e._factors = coef, version, nonzero, None
+    e.coef, e._version, e.nonzero, e._factors, e._hash = coef, version, nonzero, None, h & _MASK
     e.prec = _product_prec(coef, e)
     return e
 
@@ -472,7 +534,7 @@ def where(c: Expr, a: Expr, b: Expr) -> Expr:
     if is_num(c):
         return a if c.value else b
     a, b = _assume(a, c.text, True), _assume(b, c.text, False)
-    if a.text == b.text:
+    if a.key == b.key:
         return a
     guard = assume.domain_guard(c.text, a.text, is_num(b, 0))
     if guard is not None:  # where(x > 0, x**x*log(x), 0) is x**x*log(x) for x > 0, said so (assume.py)

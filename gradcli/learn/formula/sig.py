@@ -20,7 +20,9 @@ class FormulaTooLong(FormulaUnavailable):
     def __init__(self, length: int, limit: int, what: str | None = None):
         self.length, self.limit, self.what = length, limit, what
         detail = f" ({what})" if what else ""
-        super().__init__(f"too long: the formula has {length:,} characters{detail}, over the limit of {limit:,}")
+        # a formula that doubles at each line has a length of hundreds of digits: say its size
+        size = f"{length:,}" if length < 10**15 else f"over 10^{len(str(length)) - 1}"
+        super().__init__(f"too long: the formula has {size} characters{detail}, over the limit of {limit:,}")
 
 
 # ----- shape signatures -----
