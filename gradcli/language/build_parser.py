@@ -5,13 +5,13 @@
 
 Lark (a build and test dependency, never imported at run time) builds the
 grammar's LALR parser here, and what its parser would do is written down as
-plain Python literals (tuples, strings, ints: the module loads as one marshal
-constant, with no deserialising loop and no pickle) for gradcli's own runtime,
-lalr.py:
+plain Python literals (tuples, strings, ints: marshal loads them, with no deserialising
+loop and no pickle) for gradcli's own runtime, lalr.py:
 
-- the parse table: each state's actions (shift or goto to a state, or reduce by a rule);
-- the terminals in the order Lark's lexers try them, the root lexer's alternatives (one
-  master regex), what each contextual-lexer state accepts, the keywords a NAME becomes;
+- the parse table: each state's actions (shift or goto to a state, or reduce by a rule),
+  one string a state, its states numbered in a fixed order (Lark's vary from run to run);
+- the terminals in the order Lark's lexers try them, the characters each can start with
+  (read from its regex), what each contextual-lexer state tries, the keywords a NAME becomes;
 - each rule's reduction recipe, as Lark's ParseTreeBuilder would apply it: the callback
   name (alias or rule name), `?rule` (a single child is returned as it is), the children
   kept (anonymous "tokens" filtered out unless `!rule`), `_rule`s inlined into the parent,
@@ -37,7 +37,7 @@ OUTPUT = Path(__file__).resolve().parent / "_parser_tables.py"
 # The options Lark builds the reference parser with (maybe_placeholders: `[x]` is None when absent).
 OPTIONS = dict(parser="lalr", lexer="contextual", maybe_placeholders=True)
 # Changes whenever the tables' format or their extraction changes (part of the inputs digest).
-FORMAT = 1
+FORMAT = 3
 
 
 def inputs_digest(grammar: str, always_accept) -> str:
@@ -89,15 +89,87 @@ def _keywords(lexer):
     return out
 
 
-def _covered(name, keywords, by_name, rank) -> bool:
-    """Whether a regexp that folds string terminal `name` matches wherever it does, and is tried before it."""
-    for regexp_name, words in keywords.items():
-        if name in words.values():
-            regexp = by_name[regexp_name].pattern.to_regexp()
-            plain = not any(mark in regexp for mark in ("(?=", "(?!", "(?<", "\\b", "\\B", "$", "^", "\\Z", "\\A"))
-            if plain and rank[regexp_name] < rank[name]:
-                return True
-    return False
+def _canonical_order(table) -> list:
+    """The states in the order a breadth-first walk from the start state meets them (symbols sorted)."""
+    from lark.parsers.lalr_analysis import Shift
+
+    order = [table.start_states["start"]]
+    seen = set(order)
+    for state in order:  # grows as it is walked
+        for symbol, (action, arg) in sorted(table.states[state].items()):
+            if action is Shift and arg not in seen:
+                seen.add(arg)
+                order.append(arg)
+    order += sorted(set(table.states) - seen)
+    return order
+
+
+def _first_characters(regexp: str):
+    """The ASCII characters a match of regexp can start with, and whether it can start with
+    any other character. Read from the regex's parse tree; what it does not know is "any"
+    (more candidates only costs a failed match at run time; fewer would be wrong)."""
+    from re import _constants as C, _parser
+
+    every = frozenset(map(chr, range(128)))
+    categories = {
+        C.CATEGORY_DIGIT: frozenset("0123456789"),
+        C.CATEGORY_SPACE: frozenset(" \t\n\r\f\v\x1c\x1d\x1e\x1f"),
+        C.CATEGORY_WORD: frozenset(c for c in every if c.isalnum() or c == "_"),
+    }
+
+    def sequence(items):  # -> (ASCII characters, other characters?, can match empty?)
+        chars, other = set(), False
+        for op, av in items:
+            c, o, empty = item(op, av)
+            chars |= c
+            other |= o
+            if not empty:
+                return chars, other, False
+        return chars, other, True
+
+    def item(op, av):
+        if op is C.LITERAL:
+            return ({chr(av)} if av < 128 else set()), av >= 128, False
+        if op is C.IN:
+            chars, other, negate = set(), False, False
+            for kind, value in av:
+                if kind is C.NEGATE:
+                    negate = True
+                elif kind is C.LITERAL:
+                    chars |= {chr(value)} if value < 128 else set()
+                    other |= value >= 128
+                elif kind is C.RANGE:
+                    chars |= {chr(c) for c in range(value[0], min(value[1], 127) + 1)}
+                    other |= value[1] >= 128
+                elif kind is C.CATEGORY and value in categories:
+                    chars |= categories[value]
+                    other = True
+                else:
+                    return set(every), True, False
+            return (set(every - chars) if negate else chars), other or negate, False
+        if op is C.SUBPATTERN:
+            _group, add_flags, _del_flags, pattern = av
+            if add_flags & (C.SRE_FLAG_IGNORECASE | C.SRE_FLAG_VERBOSE):
+                return set(every), True, True
+            return sequence(pattern.data)
+        if op is C.BRANCH:
+            chars, other, empty = set(), False, False
+            for alternative in av[1]:
+                c, o, e = sequence(alternative.data)
+                chars |= c
+                other |= o
+                empty |= e
+            return chars, other, empty
+        if op in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", C.MAX_REPEAT)):
+            low, _high, pattern = av
+            c, o, e = sequence(pattern.data)
+            return c, o, e or low == 0
+        if op in (C.AT, C.ASSERT, C.ASSERT_NOT):  # zero width: the next item starts the match
+            return set(), False, True
+        return set(every), True, True  # NOT_LITERAL, ANY, references, ...: anything
+
+    chars, other, _empty = sequence(_parser.parse(regexp).data)
+    return frozenset(chars), other
 
 
 def tables(grammar=None, postlexer=None) -> dict:
@@ -114,7 +186,7 @@ def tables(grammar=None, postlexer=None) -> dict:
     table = frontend.parser._parse_table
     always_accept = tuple(getattr((postlexer or parse._postlexer)(_lark_runtime()), "always_accept", ()))
 
-    # terminals, in Lark's order; the root lexer (every terminal) is the master regex
+    # terminals, in Lark's order; the root lexer tries every one (keywords folded into NAME)
     terminals = sorted(built.terminals, key=_sort_key)
     assert all(not t.pattern.flags for t in terminals)  # a string terminal is matched as its text
     rank = {t.name: i for i, t in enumerate(terminals)}
@@ -125,11 +197,11 @@ def tables(grammar=None, postlexer=None) -> dict:
     newlines = root.newline_types
     ignore = frozenset(built.lexer_conf.ignore)
 
-    by_name = {t.name: t for t in terminals}
-    # one entry per distinct contextual lexer: (its terminals, its scanner's order, the fast set)
+    # one entry per distinct contextual lexer: (its terminals, its scanner's order)
     lexers, lexer_of, seen = [], [], {}
-    states = sorted(table.states)
-    assert states == list(range(len(states)))
+    assert sorted(table.states) == list(range(len(table.states)))
+    states = _canonical_order(table)  # new number -> Lark's (whose numbering varies from run to run)
+    new_number = {state: i for i, state in enumerate(states)}
     for state in states:
         lexer = contextual.lexers[state]
         if id(lexer) not in seen:
@@ -140,16 +212,19 @@ def tables(grammar=None, postlexer=None) -> dict:
             # its keywords are the root's, less those it does not accept
             mine = {name: {w: k for w, k in words.items() if k in names} for name, words in keywords.items() if name in names}
             assert _keywords(lexer) == {name: words for name, words in mine.items() if words}
-            # Strings the root lexer folds into NAME but this lexer tries on their own (it has
-            # no NAME): where one matches, NAME (tried before it) matches too, so the master
-            # regex's match comes before it; unless its folding regexp could fail where it
-            # matches (a lookaround), or comes after it: then nothing after it is fast.
-            extra = [rank[n] for n in order if n not in root_list and not _covered(n, keywords, by_name, rank)]
-            first_extra = min(extra, default=len(rank))
-            fast = [n for n in order if n in root_list and rank[n] < first_extra]
             seen[id(lexer)] = len(lexers)
-            lexers.append((tuple(sorted(names)), tuple(order), tuple(fast)))
+            lexers.append((tuple(sorted(names)), tuple(order)))
         lexer_of.append(seen[id(lexer)])
+
+    # character -> the terminals a match can start with, in Lark's order (OTHER: a non-ASCII one)
+    first, other = {chr(c): [] for c in range(128)}, []
+    for terminal in terminals:
+        chars, beyond = _first_characters(terminal.pattern.to_regexp())
+        for char in chars:
+            first[char].append(terminal.name)
+        if beyond:
+            other.append(terminal.name)
+    first = {char: names for char, names in first.items() if names}
 
     # reduction recipes, from the parse-tree builder's wrappers
     rules = list(built.rules)
@@ -173,32 +248,42 @@ def tables(grammar=None, postlexer=None) -> dict:
         recipes.append((str(rule.origin.name), len(rule.expansion), callback, expand1, include, append))
     assert [r for r, _ in built._parse_tree_builder.rule_builders] == rules
 
-    actions = []
+    # each state as one string of (symbol, action) character pairs: a string loads as one
+    # object, where tuples of names and ints are thousands (the table's load time)
+    symbols = sorted({str(symbol) for actions in table.states.values() for symbol in actions})
+    symbol_index = {name: i for i, name in enumerate(symbols)}
+    offset = len(rules) + 1
+    encoded = []
     for state in states:
-        keys, values = [], []
-        for symbol, (action, arg) in table.states[state].items():
-            keys.append(str(symbol))
+        pairs = []
+        for symbol, (action, arg) in sorted(table.states[state].items()):
             if action is Shift:
-                values.append(int(arg))
+                value = new_number[arg]
             else:
                 assert action is Reduce
-                values.append(-1 - index[arg])
-        actions.append((tuple(keys), tuple(values)))
+                value = -1 - index[arg]
+            pairs.append(chr(symbol_index[str(symbol)]) + chr(value + offset))
+        encoded.append("".join(pairs))
+    assert len(symbols) < 0xD800 and len(states) + offset < 0xD800  # no surrogate characters
 
     return {
         "ALWAYS_ACCEPT": always_accept,
-        "START": table.start_states["start"],
-        "END": table.end_states["start"],
+        "START": new_number[table.start_states["start"]],
+        "END": new_number[table.end_states["start"]],
         "TERMINALS": tuple((t.name, t.pattern.to_regexp(), t.pattern.value if t.pattern.type == "str" else None)
                            for t in terminals),
         "ROOT": tuple(root_list),
+        "FIRST": tuple((char, tuple(names)) for char, names in sorted(first.items())),
+        "OTHER": tuple(other),
         "IGNORE": tuple(sorted(ignore)),
         "NEWLINES": tuple(sorted(newlines)),
         "KEYWORDS": tuple((name, tuple(sorted(words.items()))) for name, words in sorted(keywords.items())),
         "LEXERS": tuple(lexers),
         "LEXER_OF": tuple(lexer_of),
         "RULES": tuple(recipes),
-        "STATES": tuple(actions),
+        "SYMBOLS": tuple(symbols),
+        "OFFSET": offset,
+        "STATES": tuple(encoded),
     }
 
 
@@ -206,12 +291,16 @@ _COMMENTS = {
     "ALWAYS_ACCEPT": "terminals the postlexer needs lexed in every state",
     "START": "the parser's first state, and the state after `start` is reduced",
     "TERMINALS": "(name, regexp, the string or None), in the order Lark's lexers try them",
-    "ROOT": "the root lexer's alternatives, in order: the master regex",
+    "ROOT": "the root lexer's alternatives, in order (every terminal; keywords are NAMEs it retypes)",
+    "FIRST": "character -> the terminals whose match can start with it, in that order",
+    "OTHER": "the terminals whose match can start with a non-ASCII character",
     "KEYWORDS": "regexp terminal -> ((string, terminal it becomes where that one is accepted), ...)",
-    "LEXERS": "one per contextual lexer: (terminals accepted, its scanner's order, root matches taken as they are)",
+    "LEXERS": "one per contextual lexer: (terminals accepted, the terminals its scanner tries, in order)",
     "LEXER_OF": "state -> its lexer",
     "RULES": "(origin, length, callback, ?rule, kept children ((index, inline _rule, Nones before), ...) or None, Nones after)",
-    "STATES": "state -> ((symbol, ...), (action, ...)): action >= 0 shifts to (or goes to) that state, -1 - r reduces rule r",
+    "SYMBOLS": "the terminals and rules the parse table names",
+    "STATES": ("state -> its actions, as character pairs: SYMBOLS[ord(first)], and ord(second) - OFFSET, which\n"
+               "# shifts to (or goes to) that state when >= 0, and reduces by RULES[-1 - action] when < 0"),
 }
 
 

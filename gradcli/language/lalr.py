@@ -6,11 +6,10 @@ grammar's one meaning (tests/language/test_parser_artefact.py compares the two o
 
 - Lexing: in each parser state only the terminals that state accepts are tried, in Lark's
   order, the first that matches winning; a NAME that spells a keyword becomes the keyword
-  where the state accepts it. One master regex (Lark's root lexer: every terminal) is tried
-  first, and its match is the state's whenever the state's lexer would try that terminal
-  with nothing before it that the master could have missed (the `fast` set, computed at
-  build time); otherwise the state's terminals are tried one by one, each regex compiled on
-  first use. Most tokens take the first path: one compiled regex for the whole grammar.
+  where the state accepts it. Of those, only the terminals whose match can start with the
+  character at hand are tried (build_parser reads that from each regex): a string terminal
+  with str.startswith, a regex terminal with its own regex, compiled the first time it is
+  needed. So a short model compiles the few regexes it meets, and no lexer is ever built.
 - Parsing: the LALR loop of Lark's ParserState.feed_token, each reduction applying the rule's
   recipe (kept children, inlined `_rule`s, None slots, `?rule`) and calling the builder's
   method of the rule's name (a Tree when it has none, as Lark's default).
@@ -93,13 +92,13 @@ class UnexpectedToken(UnexpectedInput):
 class _StateLexer:
     """One contextual lexer: the terminals a set of parser states accepts."""
 
-    __slots__ = ("names", "order", "fast", "allowed")
+    __slots__ = ("names", "order", "allowed", "by_char")
 
-    def __init__(self, names, order, fast, ignore):
+    def __init__(self, names, order, ignore):
         self.names = frozenset(names)  # every terminal it accepts (keywords included)
-        self.order = order  # the terminals its scanner tries, in order
-        self.fast = frozenset(fast)  # root matches that are its matches too
-        self.allowed = (frozenset(order) - ignore) or frozenset({"<END-OF-FILE>"})
+        self.order = frozenset(order)  # the terminals its scanner tries (keywords folded into NAME are not)
+        self.allowed = (self.order - ignore) or frozenset({"<END-OF-FILE>"})
+        self.by_char = {}  # character -> ((terminal, its string or None), ...) to try, in order
 
 
 class Parser:
@@ -108,28 +107,29 @@ class Parser:
     def __init__(self, tables):
         t = tables
         self._states_raw, self._rules_raw = t.STATES, t.RULES
+        self._symbols, self._offset = t.SYMBOLS, t.OFFSET
         self._actions = [None] * len(t.STATES)  # state -> {symbol: action}, made on first visit
         self._start, self._end = t.START, t.END
         self._lexers_raw, self._lexer_of = t.LEXERS, t.LEXER_OF
         self._lexers = [None] * len(t.LEXERS)
         self._regexps = {name: regexp for name, regexp, _ in t.TERMINALS}
         self._strings = {name: string for name, _, string in t.TERMINALS if string is not None}
-        self._rank = {name: i for i, (name, *_) in enumerate(t.TERMINALS)}
-        self._root = t.ROOT
-        self._root_set = frozenset(t.ROOT)
         self._ignore = frozenset(t.IGNORE)
         self._newlines = frozenset(t.NEWLINES)
         self._keywords = {name: dict(words) for name, words in t.KEYWORDS}
-        self._master = None  # the root lexer's regex, compiled on the first parse
-        self._compiled = {}  # terminal -> its own regex, for the slow path
+        self._first = {char: names for char, names in t.FIRST}
+        self._other = t.OTHER
+        self._root_lexer = _StateLexer(t.ROOT, t.ROOT, self._ignore)
+        self._compiled = {}  # terminal -> its regex's match, compiled on first use
         self._reducers = None  # rule -> its reducer, made on first use, for self._builder
         self._builder = self  # no builder yet (None is a builder with no callbacks)
 
     # ------------------------------------------------------------ tables, on first use
 
     def _state(self, state):
-        keys, values = self._states_raw[state]
-        actions = self._actions[state] = dict(zip(keys, values))
+        pairs = self._states_raw[state]  # (symbol, action) as character pairs (build_parser.tables)
+        symbols, offset = self._symbols, self._offset
+        actions = self._actions[state] = {symbols[ord(s)]: ord(a) - offset for s, a in zip(pairs[::2], pairs[1::2])}
         return actions
 
     def _lexer(self, state):
@@ -151,51 +151,44 @@ class Parser:
 
     # ------------------------------------------------------------ lexing
 
-    def _slow_match(self, lexer, text, pos, root):
-        """The state's own scanner, where the master regex's match may not be its match.
+    def _candidates(self, lexer, char):
+        """What `lexer` tries where the text goes on with `char`: its terminals that can start so."""
+        names = self._first.get(char, ()) if char < "\x80" else self._other
+        strings = self._strings
+        tried = lexer.by_char[char] = tuple((name, strings.get(name)) for name in names if name in lexer.order)
+        return tried
 
-        Its terminals are tried in its order; those the master regex tried before its match
-        (or all of them, when it matched nothing) did not match, and are skipped.
-        """
-        rank, root_set, compiled = self._rank, self._root_set, self._compiled
-        top = rank[root.lastgroup] if root is not None else len(rank)
-        for name in lexer.order:
-            if name in root_set and rank[name] < top:
-                continue
-            if root is not None and name == root.lastgroup:
-                return name, root.group()
-            string = self._strings.get(name)
-            if string is not None:  # a keyword, mostly: no regex needed
+    def _match(self, name):
+        match = self._compiled[name] = re.compile(self._regexps[name]).match
+        return match
+
+    def _scan(self, lexer, text, pos):
+        """(terminal, text) of the first of lexer's terminals that matches at pos, or (None, None)."""
+        tried = lexer.by_char.get(text[pos])
+        if tried is None:
+            tried = self._candidates(lexer, text[pos])
+        compiled = self._compiled
+        for name, string in tried:
+            if string is not None:  # a string terminal (a keyword, a bracket): no regex needed
                 if text.startswith(string, pos):
                     return name, string
-                continue
-            regex = compiled.get(name)
-            if regex is None:
-                regex = compiled[name] = re.compile(self._regexps[name])
-            match = regex.match(text, pos)
-            if match is not None:
-                return name, match.group()
+            else:
+                found = (compiled.get(name) or self._match(name))(text, pos)
+                if found is not None:
+                    return name, found.group()
         return None, None
 
     def _tokens(self, text, stack):
         """The tokens of text, each lexed in the parser state it meets (stack[-1])."""
-        master = self._master
-        if master is None:
-            pattern = "|".join(f"(?P<{name}>{self._regexps[name]})" for name in self._root)
-            master = self._master = re.compile(pattern).match
-        lexers, lexer_of, lexer_for = self._lexers, self._lexer_of, self._lexer
+        lexers, lexer_of, lexer_for, scan = self._lexers, self._lexer_of, self._lexer, self._scan
         ignore, newlines, keywords = self._ignore, self._newlines, self._keywords
         pos, line, line_start, end = 0, 1, 0, len(text)
         while pos < end:
             state = stack[-1]
             lexer = lexers[lexer_of[state]] or lexer_for(state)
-            root = master(text, pos)
-            if root is not None and root.lastgroup in lexer.fast:
-                kind, value = root.lastgroup, root.group()
-            else:
-                kind, value = self._slow_match(lexer, text, pos, root)
-                if kind is None:
-                    self._lexing_error(text, pos, line, pos - line_start + 1, lexer, root)
+            kind, value = scan(lexer, text, pos)
+            if kind is None:
+                self._lexing_error(text, pos, line, pos - line_start + 1, lexer)
             start, start_line, column = pos, line, pos - line_start + 1
             pos += len(value)
             if kind in newlines:
@@ -212,12 +205,12 @@ class Parser:
                     kind = word
             yield Token(kind, value, start, start_line, column, line, pos - line_start + 1, pos)
 
-    def _lexing_error(self, text, pos, line, column, lexer, root):
+    def _lexing_error(self, text, pos, line, column, lexer):
         """As Lark's contextual lexer: a terminal of another state here is an unexpected token
         (the state's stacks are added by parse), nothing at all is an unexpected character."""
-        if root is None:
+        kind, value = self._scan(self._root_lexer, text, pos)
+        if kind is None:
             raise UnexpectedCharacters(pos, line, column, set(lexer.allowed))
-        kind, value = root.lastgroup, root.group()
         kind = self._keywords.get(kind, {}).get(value, kind)
         end_line, end_column = line, column + len(value)
         if kind in self._newlines and "\n" in value:

@@ -13,13 +13,12 @@ each callback builds one node from its children.
 """
 from __future__ import annotations
 
+import _thread
 import gc
 import re
-import threading
 
 from . import ast
 from .ast_builder import KEYWORDS, _AstBuilder
-from .syntax_errors import _diagnose
 from ..codes import SYNTAX_CODES as CODES
 from ..errors import Diagnostic, ParseError
 from ..source import Source, Span
@@ -29,7 +28,7 @@ __all__ = ["parse", "decode_source", "grammar_text", "CODES", "KEYWORDS"]
 
 
 _GRAMMAR_FILE = "gradcli.lark"
-_LOCK = threading.Lock()
+_LOCK = _thread.allocate_lock()  # threading.Lock, without importing threading
 _parser = None  # the lalr.Parser, made on first use, with its builder and postlexer
 _builder: "_AstBuilder | None" = None
 _postlex = None
@@ -132,10 +131,8 @@ def _move(token, shift) -> None:
     token.end_column += end_column
 
 
-_DOCTEST = re.compile(r">>>(?: |$)")
-_DOCTEST_MORE = re.compile(r"\.\.\.(?: |$)")
-_IPYTHON = re.compile(r"In \[\d*\]: ?")
-_IPYTHON_MORE = re.compile(r"[ \t]*\.\.\.+: ?")
+# (first line's prompt, a later line's prompt): compiled when a text starts like a transcript
+_PROMPTS = {">>>": (r">>>(?: |$)", r"\.\.\.(?: |$)"), "In [": (r"In \[\d*\]: ?", r"[ \t]*\.\.\.+: ?")}
 
 
 def untranscribe(text: str):
@@ -145,11 +142,11 @@ def untranscribe(text: str):
     empty lines, so line numbers stay those of the original text.
     """
     first = next((line for line in text.split("\n") if line.strip()), "")
-    if _DOCTEST.match(first):
-        prompts = (_DOCTEST, _DOCTEST_MORE)
-    elif _IPYTHON.match(first):
-        prompts = (_IPYTHON, _IPYTHON_MORE)
-    else:
+    start = ">>>" if first.startswith(">>>") else "In [" if first.startswith("In [") else None
+    if start is None:
+        return None
+    prompts = tuple(re.compile(pattern) for pattern in _PROMPTS[start])
+    if not prompts[0].match(first):
         return None
     code, shift = [], {}
     removed = 0
@@ -221,6 +218,8 @@ def parse_with(run, source: Source, builder) -> ast.Program:
         except UnexpectedInput as error:
             if shift is not None:
                 _move_error(error, shift)
+            from .syntax_errors import _diagnose  # only for a syntax error
+
             raise ParseError(_diagnose(error, source)) from None
         except ParseError as error:
             for diagnostic in error.diagnostics:
