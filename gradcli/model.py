@@ -385,13 +385,16 @@ class Model:
         return [d]
 
     @_located
-    def formulas(self, request: "GradientRequest") -> dict[str, str]:
+    def formulas(self, request: "GradientRequest", feeds: dict | None = None) -> dict[str, str]:
         """Each connected gradient as a .grad expression over the model's names (None: no formula)."""
-        return {x: r.text for x, r in self.formula_results(request).items()}
+        return {x: r.text for x, r in self.formula_results(request, feeds).items()}
 
     @_located
-    def formula_results(self, request: "GradientRequest") -> dict:
-        """Each connected gradient's formula, its LaTeX, or why there is none (learn.formula.FormulaResult)."""
+    def formula_results(self, request: "GradientRequest", feeds: dict | None = None) -> dict:
+        """Each connected gradient's formula, its LaTeX, or why there is none (learn.formula.FormulaResult).
+
+        The formulas hold at every feed; the shapes fed only keep apart two unknown
+        dimensions the run showed different (y fed with one row, X with two)."""
         from .learn.latex import formula_result
 
         # a name stands for the tensor it is bound to at the end of the script: an
@@ -400,7 +403,12 @@ class Model:
         for name, value in self.resolved.bindings.items():
             if isinstance(value, Node) and not (self.expression and name == "expr"):
                 names.setdefault(value, name)
-        return {x: formula_result(r, names) for x, r in zip(request.xs, request.results) if isinstance(r, Node)}
+        fed = {}
+        for name, value in (feeds or {}).items():
+            node = self.resolved.inputs.get(name)
+            if node is not None:
+                fed[node] = np.shape(value)
+        return {x: formula_result(r, names, fed) for x, r in zip(request.xs, request.results) if isinstance(r, Node)}
 
     @_located
     def why_none(self, y, x, stop_gradients=None) -> str | None:

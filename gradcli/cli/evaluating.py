@@ -96,12 +96,14 @@ def _grad_once(run, m, request, feeds, formula, latex=False) -> int:
 
     result = m.run_gradients(request, feeds, run.seed)
     run.mark("evaluate")
-    results = m.formula_results(request) if formula else None  # learn.latex.FormulaResult per x
+    results = m.formula_results(request, feeds) if formula else None  # learn.latex.FormulaResult per x
     if run.as_json:
         doc = grad_json(request, result, {x: r.text for x, r in results.items()} if results is not None else None)
-        if latex:
+        if results is not None:
             diagnostics = doc.pop("diagnostics")
-            doc["latex"] = {x: r.latex for x, r in results.items()}
+            doc["assumes"] = {x: list(r.assumes) for x, r in results.items()}  # where a formula holds ("x > 0")
+            if latex:
+                doc["latex"] = {x: r.latex for x, r in results.items()}
             doc["diagnostics"] = diagnostics
         run.document(doc)
     else:

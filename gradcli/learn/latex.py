@@ -13,6 +13,7 @@ import re
 
 from dataclasses import dataclass
 
+from .formula import assume
 from .formula import (ADD, ATOM, MUL, POW, UNARY, Add, Call, Expr, FormulaUnavailable, Mul, Num, Sym, Where,
                       _NAMED_CONSTANTS, _formula, arg_text, is_num, number_text)
 
@@ -22,21 +23,33 @@ class FormulaResult:
     text: str | None  # the .grad expression, or None
     latex: str | None  # the same as LaTeX, or None
     reason: str | None = None  # why there is none, in words
+    assumes: tuple = ()  # the domain the formula holds on ("x > 0"), stated (learn/formula/assume.py); the LaTeX ends with it
 
     def as_latex(self) -> "FormulaResult":
-        """The same result, shown as its LaTeX."""
+        """The same result, shown as its LaTeX (which states the assumptions itself)."""
         return FormulaResult(self.latex, self.latex, self.reason)
+
+    @property
+    def shown(self) -> str | None:
+        """The formula as the listing shows it: `x**x*(log(x) + 1)  (for x > 0)`."""
+        if self.text is None or not self.assumes:
+            return self.text
+        return f"{self.text}  (for {' and '.join(self.assumes)})"
 
     @property
     def too_long(self) -> bool:
         return self.reason is not None and self.reason.startswith("too long")
 
 
-def formula_result(node, names: dict | None = None) -> FormulaResult:
+def formula_result(node, names: dict | None = None, fed: dict | None = None) -> FormulaResult:
     """A gradient's formula, its LaTeX, or why there is none ("too long: ...", "gather_grad() has no ...")."""
     try:
-        e = _formula(node, names)
-        return FormulaResult(arg_text(e), latex(e))
+        with assume.noting() as assumed:
+            e = _formula(node, names, fed)
+        tex = latex(e)
+        if assumed:
+            tex += r" \quad (" + ", ".join(_raw(a) for a in assumed) + ")"
+        return FormulaResult(arg_text(e), tex, assumes=tuple(assumed))
     except FormulaUnavailable as error:  # FormulaTooLong says how long it is, and the limit
         return FormulaResult(None, None, str(error))
 
@@ -150,6 +163,9 @@ def _one(e: Expr, done) -> str:
 
 
 def _raw(text: str) -> str:
+    m = re.fullmatch(r"shape\((\w+)\)\[(\d+)\]", text)  # an unknown size, the batch: shape(X)[0]
+    if m:
+        return r"\operatorname{shape}\left(" + name_latex(m.group(1)) + r"\right)_{" + m.group(2) + "}"
     # a comparison `x > 0` reads as mathematics; anything else keeps its .grad spelling
     m = re.fullmatch(r"([A-Za-z_]\w*|-?[\d.]+) (>=|<=|==|!=|>|<) ([A-Za-z_]\w*|-?[\d.]+)", text)
     if m:
@@ -240,6 +256,8 @@ def _product(coef: float, factors, done) -> str:
 def _call(e: Call, done) -> str:
     args = [done.get(id(a)) or latex(a) for a in e.args]
     kwargs = dict(e.kwargs or ())
+    if e.fn == "cast" and len(args) == 2:  # a change of dtype is no change in mathematics
+        return args[0]
     if e.fn == "@":
         return " ".join(_wrap(a, t, MUL + 1) for a, t in zip(e.args, args))
     if e.fn == "matmul" and len(args) == 2 and set(kwargs) <= {"transpose_a", "transpose_b"}:

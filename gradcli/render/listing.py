@@ -121,7 +121,7 @@ def _formula_note(formulas: dict | None, x: str) -> str:
         return ""
     text = formulas.get(x)
     if text is not None and not isinstance(text, str):  # a learn.latex.FormulaResult: the text, or why there is none
-        return f"= {text.text}" if text.text is not None else f"(no formula: {text.reason})"
+        return f"= {text.shown}" if text.text is not None else f"(no formula: {text.reason})"
     if text is None:  # e.g. through gather: its gradient scatters, which .grad cannot spell
         return "(no formula: the gradient goes through an op with no .grad spelling)"
     return f"= {text}"

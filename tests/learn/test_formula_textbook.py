@@ -44,6 +44,8 @@ TEXTBOOK = [
     ("sqrt(x)", "0.5/sqrt(x)", r"\frac{0.5}{\sqrt{x}}"),
     ("atan2(3.0, x)", "-3/(x**2 + 9)", r"-\frac{3}{x^{2} + 9}"),
     ("relu(x) * x", "relu(x) + where(x > 0, x, 0.0)", None),
+    ("x**x", "x**x*(log(x) + 1)", r"x^{x} \left(\log\left(x\right) + 1\right) \quad (x > 0)"),  # for x > 0, stated
+    ("x * exp(x)", "exp(x)*(x + 1)", r"\exp\left(x\right) \left(x + 1\right)"),
 ]
 
 
@@ -79,7 +81,7 @@ def _expressions():
     def extend(children):
         unary = st.tuples(st.sampled_from(UNARY), children).map(lambda t: f"{t[0]}({t[1]})")
         binary = st.tuples(children, st.sampled_from(BINARY), children).map(lambda t: f"({t[0]} {t[1]} {t[2]})")
-        power = st.tuples(children, st.sampled_from(["2", "3", "-1"])).map(lambda t: f"({t[0]})**{t[1]}")
+        power = st.tuples(children, st.sampled_from(["2", "3", "-1", "x", "y"])).map(lambda t: f"({t[0]})**{t[1]}")
         calls = st.tuples(st.sampled_from(["maximum", "minimum", "atan2"]), children, children).map(lambda t: f"{t[0]}({t[1]}, {t[2]})")
         masks = st.tuples(children, children, children).map(lambda t: f"where({t[0]} > {t[1]}, {t[2]}, x)")
         return st.one_of(unary, binary, power, calls, masks)
@@ -95,11 +97,13 @@ def test_every_formula_reads_back(expression, x, y):
         return
     request = m.gradient_request(["expr"], ["x", "y"])
     results = m.formula_results(request)
-    feeds = {"x": x, "y": y}
-    grads = m.gradients("expr", ["x", "y"], feeds=feeds)
-    for (name, r), g in zip(results.items(), grads):
+    for name, r in results.items():
         if r.text is None:
             continue
+        # a formula that states an assumption ("y > 0") is checked where the assumption holds
+        feeds = {k: abs(v) if f"{k} > 0" in r.assumes else v for k, v in {"x": x, "y": y}.items()}
+        assert all(re.fullmatch(r"[xy] > 0", a) for a in r.assumes), r.assumes
+        g = m.gradients("expr", [name], feeds=feeds)[0]
         assert_latex(r.latex)
         back = expression_model(r.text)
         value = back.eval(feeds={k: v for k, v in feeds.items() if k in back.inputs})["expr"]
@@ -113,7 +117,7 @@ KNOWN_MACROS = {
     "frac", "sqrt", "left", "right", "sin", "cos", "tan", "exp", "log", "sinh", "cosh", "tanh", "arcsin", "arccos",
     "arctan", "sigma", "operatorname", "mathrm", "mathtt", "text", "begin", "end", "cdot", "top", "pi", "infty",
     "geq", "leq", "neq", "sum", "alpha", "beta", "gamma", "delta", "epsilon", "theta", "lambda", "mu", "tau", "phi",
-    "omega", "eta", "rho", "backslash", "hat", "sim",
+    "omega", "eta", "rho", "backslash", "hat", "sim", "quad",
 }
 
 

@@ -371,3 +371,93 @@ register(
     doc="the gradient of avg_pool2d (made by gradients)",
     tags=("internal",),
 )
+
+
+# ----- the adjoints by TensorFlow's names: public, so that a formula can say them -----
+# tf.nn.conv2d_backprop_input(input_sizes, filters, out_backprop, ...) names the input's shape
+# where the internal op takes a tensor of that shape (`like`): shape(x) gives x itself, a
+# list of sizes a zeros constant of that shape. grad --formula writes conv2d's gradients
+# with these (learn/formula/spellings.py), and they read back.
+
+def _shaped_like(graph, sizes, what, span):
+    """The tensor of the shape `sizes` names: x for shape(x), zeros for a list of sizes."""
+    from ..registry import CONSTANT  # noqa: PLC0415 - the leaf marker, next to register
+
+    if sizes.op.name == "shape":
+        return sizes.inputs[0]
+    if sizes.op is CONSTANT and sizes.attrs["value"].ndim == 1 and sizes.attrs["value"].dtype.kind in "iu":
+        dims = tuple(int(v) for v in sizes.attrs["value"])
+        if len(dims) == 4 and all(d >= 0 for d in dims):
+            return graph.constant(np.zeros(dims, graph.float_dtype), span=span)
+    raise fail("E0214", f"{what} must be known before evaluation: four sizes, or shape(x)", sizes.span or span,
+               help=[f"write {what} as a list such as [1, 4, 4, 2], or as shape(x) of the tensor it is the shape of"])
+
+
+def _check_out_backprop(expected, g, span):
+    if expected is None or g.shape is None:
+        return
+    if len(g.shape) != 4 or any(a is not None and b is not None and a != b for a, b in zip(expected, g.shape)):
+        raise fail("E0302", f"out_backprop has shape {shape_str(g.shape)}, but the convolution's output has shape {shape_str(expected)}", g.span or span)
+
+
+def _conv2d_backprop_input(graph, inputs, attrs, span):
+    sizes, w, g = inputs
+    like = _shaped_like(graph, sizes, "input_sizes", span)
+    _check_out_backprop(_conv2d_infer((like, w), attrs, span)[0], g, span)
+    return graph.apply("conv2d_input_grad", (g, w, like), attrs, span)
+
+
+def _conv2d_backprop_filter(graph, inputs, attrs, span):
+    x, sizes, g = inputs
+    like = _shaped_like(graph, sizes, "filter_sizes", span)
+    _check_out_backprop(_conv2d_infer((x, like), attrs, span)[0], g, span)
+    return graph.apply("conv2d_filter_grad", (x, g, like), attrs, span)
+
+
+register(
+    "conv2d_backprop_input(input_sizes, filters, out_backprop, strides, padding, data_format=\"NHWC\", dilations=None)",
+    attrs=_CONV_ATTRS,
+    lister=_conv2d_backprop_input,
+    rule="the adjoint of conv2d with respect to its input, as gradients makes it (conv2d_input_grad)",
+    doc="conv2d's gradient with respect to an input of shape input_sizes (shape(x) or a list), given out_backprop",
+)
+register(
+    "conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding, data_format=\"NHWC\", dilations=None)",
+    attrs=_CONV_ATTRS,
+    lister=_conv2d_backprop_filter,
+    rule="the adjoint of conv2d with respect to its filters, as gradients makes it (conv2d_filter_grad)",
+    doc="conv2d's gradient with respect to filters of shape filter_sizes (shape(w) or a list), given out_backprop",
+)
+
+
+def _check_pool_backprop(x, g, attrs, span):
+    _check_out_backprop(_pool_infer((x,), attrs, span)[0], g, span)
+
+
+def _max_pool2d_backprop(graph, inputs, attrs, span):
+    x, g = inputs
+    _check_pool_backprop(x, g, attrs, span)
+    return graph.apply("max_pool_grad", (x, g), attrs, span)
+
+
+def _avg_pool2d_backprop(graph, inputs, attrs, span):
+    sizes, g = inputs
+    like = _shaped_like(graph, sizes, "input_sizes", span)
+    _check_pool_backprop(like, g, attrs, span)
+    return graph.apply("avg_pool_grad", (g, like), attrs, span)
+
+
+register(
+    "max_pool2d_backprop(input, out_backprop, ksize, strides, padding, data_format=\"NHWC\")",
+    attrs=_POOL_ATTRS,
+    lister=_max_pool2d_backprop,
+    rule="the adjoint of max_pool2d, as gradients makes it (max_pool_grad)",
+    doc="max_pool2d's gradient at input: out_backprop sent to each window's first maximum",
+)
+register(
+    "avg_pool2d_backprop(input_sizes, out_backprop, ksize, strides, padding, data_format=\"NHWC\")",
+    attrs=_POOL_ATTRS,
+    lister=_avg_pool2d_backprop,
+    rule="the adjoint of avg_pool2d, as gradients makes it (avg_pool_grad)",
+    doc="avg_pool2d's gradient for an input of shape input_sizes (shape(x) or a list): out_backprop shared over each window",
+)

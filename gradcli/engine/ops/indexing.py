@@ -338,3 +338,31 @@ register(
     rule="∂/∂data = the adjoint of each element's segment (a gather; 0 for negative ids)",
     doc="sums of the elements of data with the same segment id, in num_segments rows (ids in any order)",
 )
+
+
+def _scatter_nd(graph, inputs, attrs, span):
+    """tf.scatter_nd(indices, updates, shape): gather_nd's adjoint by TensorFlow's name (public,
+    so that grad --formula can write gather_nd's gradient with it). shape is shape(x) or a list."""
+    from ..registry import CONSTANT  # noqa: PLC0415 - the leaf marker, next to register
+
+    indices, updates, shape = inputs
+    if shape.op.name == "shape":
+        like = shape.inputs[0]
+    elif shape.op is CONSTANT and shape.attrs["value"].ndim == 1 and shape.attrs["value"].dtype.kind in "iu" and (shape.attrs["value"] >= 0).all():
+        like = graph.constant(np.zeros(tuple(int(v) for v in shape.attrs["value"]), graph.float_dtype), span=span)
+    else:
+        raise fail("E0214", "scatter_nd's shape must be known before evaluation: a list of sizes, or shape(x)", shape.span or span,
+                   help=["write the shape as a list such as [3, 2], or as shape(x) of the tensor it is the shape of"])
+    if indices.shape is not None and like.shape is not None and updates.shape is not None and indices.shape and indices.shape[-1] is not None:
+        expected = tuple(indices.shape[:-1]) + tuple(like.shape[indices.shape[-1]:])
+        if len(expected) != len(updates.shape) or any(a is not None and b is not None and a != b for a, b in zip(expected, updates.shape)):
+            raise fail("E0302", f"scatter_nd's updates have shape {shape_str(updates.shape)}, but indices and shape need {shape_str(expected)}", updates.span or span)
+    return graph.apply("gather_nd_grad", (updates, indices, like), {}, span)
+
+
+register(
+    "scatter_nd(indices, updates, shape)",
+    lister=_scatter_nd,
+    rule="the adjoint of gather_nd (gather_nd_grad): ∂/∂updates = the adjoint gathered at indices",
+    doc="updates added into zeros of the given shape (shape(x) or a list) at the coordinates of indices (duplicates summed)",
+)

@@ -31,9 +31,11 @@ from .expr import (ADD, ATOM, CMP, MAX_LENGTH, MUL, POW, UNARY, _BROADCAST_OPS, 
                    _UNARY_CALLS, COMPARE, Add, Call, Expr, Mul, Num, Sym, Where, add, arg_text, call, coef_text, compare,
                    float_text, is_num, mul, number_text, products_remembered, raw, too_long, where,
                    wrap)
-from .realize import Value, _node_sig, _unreduce, broadcast, materialize, realize
+from . import dims
+from .realize import Value, _count, _node_sig, _unreduce, broadcast, materialize, realize
 from .sig import SCALAR, FormulaTooLong, FormulaUnavailable, Sig
-from .spellings import (_INTERNAL_SPELLINGS, _SHAPE_ONLY, HANDLED_INTERNAL, NO_FORMULA, _constant, _elementwise,
+from .tidy import tidy
+from .spellings import (_INTERNAL_SPELLINGS, _SHAPE_ONLY, HANDLED_INTERNAL, NO_FORMULA, _constant, _dtype_text, _elementwise,
                         _public_call, _vjp_getitem)
 
 __all__ = [
@@ -45,39 +47,41 @@ __all__ = [
 ]
 
 
-def formula(node: Node, names: dict | None = None) -> str | None:
+def formula(node: Node, names: dict | None = None, fed: dict | None = None) -> str | None:
     """`node` (a gradient result) as a .grad expression over the model's names.
 
     `names` (node -> name) overrides the names nodes print as; by default a
     placeholder, variable or named intermediate prints as its name. Returns
     None when no exact expression with public ops exists (or it would be
-    longer than MAX_LENGTH characters).
+    longer than MAX_LENGTH characters). `fed` (placeholder -> the shape fed)
+    only keeps two unknown dimensions apart that the run showed different.
     """
     try:
-        return arg_text(_formula(node, names))
+        return arg_text(_formula(node, names, fed))
     except FormulaUnavailable:
         return None
 
 
-def _formula(root: Node, names) -> Expr:
+def _formula(root: Node, names, fed: dict | None = None) -> Expr:
     # like building a graph, building expressions makes many small objects and no cycles
     with gc_paused(), products_remembered():
-        return _formula_of(root, names)
+        return _formula_of(root, names, fed)
 
 
-def _formula_of(root: Node, names) -> Expr:
+def _formula_of(root: Node, names, fed: dict | None = None) -> Expr:
     order = _nodes(root, names)
+    shapes = dims.symbolic_shapes(root, _BROADCAST_OPS, lambda n: _name_of(n, names), fed)
     values: dict[Node, Value] = {}
     sigs: dict[Node, Sig] = {}
     for node in order:
-        sigs[node] = _node_sig(node, sigs)
+        sigs[node] = _node_sig(node, sigs, shapes)
         name = _name_of(node, names) if node is not root else None
         if name is not None:
             values[node] = Value(Sym(name, sigs[node], node), sigs[node])
         else:
             values[node] = _translate(node, values, sigs)
     v = realize(values[root], values, sigs)
-    e = materialize(v)
+    e = tidy(materialize(v))
     e.text  # noqa: B018 - made here, so that a formula over the budget raises FormulaTooLong now
     if e.long is not None:
         raise too_long(e)
@@ -138,6 +142,9 @@ def _translate(node: Node, values, sigs) -> Value:
     if name in _SHAPE_ONLY and ins and ins[0].pending is None and ins[0].expr.sig == SCALAR:
         # every element is the same number: moving elements around changes nothing but the shape
         return Value(ins[0].expr, sig)
+    if name == "cast" and node.inputs[0].op.name == "size" and not isinstance(ins[0].expr, Sym) and _known_rank(sigs, node.inputs[0].inputs[0]):
+        # a mean's count: cast(shape(X)[0], float) per unknown size, so that the algebra can cancel it
+        return Value(_count(sigs[node.inputs[0].inputs[0]].static, _dtype_text(node.dtype, node)), sig)
     if name in _BROADCAST_OPS:
         ins = [realize(v, values, sigs) for v in ins]
         shape = SCALAR
@@ -146,6 +153,8 @@ def _translate(node: Node, values, sigs) -> Value:
         return Value(_elementwise(node, [v.expr for v in ins]), shape)
     if name == "size" and sigs[node.inputs[0]].is_static:
         return Value(Num(math.prod(sigs[node.inputs[0]].static)), sig)
+    if name == "size" and _known_rank(sigs, node.inputs[0]):
+        return Value(_count(sigs[node.inputs[0]].static, None), sig)
     if "internal" in op.tags:
         if name == "getitem_grad":
             return Value(_vjp_getitem(node, values, sigs), sig)
@@ -153,7 +162,13 @@ def _translate(node: Node, values, sigs) -> Value:
             args = [materialize(realize(v, values, sigs)) for v in ins]
             return Value(_INTERNAL_SPELLINGS[name](node, args, sig), sig)
         raise FormulaUnavailable(f"{name}() has no public equivalent here ({NO_FORMULA.get(name, 'no spelling yet')})")
-    return Value(_public_call(node, [materialize(realize(v, values, sigs)) for v in ins]), sig)
+    return Value(_public_call(node, [materialize(realize(v, values, sigs)) for v in ins], sig), sig)
+
+
+def _known_rank(sigs, node: Node) -> bool:
+    """node's shape is sizes and Dims, each Dim written from a named tensor."""
+    sig = sigs.get(node)
+    return sig is not None and not sig.leaves and all(d.spelling is not None for d in sig.static if dims.is_dim(d))
 
 
 def _push_pending(node: Node, ins) -> Value | None:

@@ -10,6 +10,7 @@ import re
 import numpy as np
 
 from ...engine.registry import OPS
+from . import assume
 from .sig import SCALAR, FormulaTooLong, Sig
 from .versioned import Version
 
@@ -534,6 +535,10 @@ def where(c: Expr, a: Expr, b: Expr) -> Expr:
         return a if c.value else b
     a, b = _assume(a, c.text, True), _assume(b, c.text, False)
     if a.key == b.key:
+        return a
+    guard = assume.domain_guard(c.text, a.text, is_num(b, 0))
+    if guard is not None:  # where(x > 0, x**x*log(x), 0) is x**x*log(x) for x > 0, said so (assume.py)
+        assume.note(guard)
         return a
     e = Where(f"where({c.text}, {arg_text(a)}, {arg_text(b)})", ATOM, c.sig.union(a.sig).union(b.sig))
     e.cond, e.a, e.b = c, a, b

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
+from . import dims
 
 
 class FormulaUnavailable(Exception):
@@ -29,8 +29,8 @@ class FormulaTooLong(FormulaUnavailable):
 
 @dataclass(frozen=True)
 class Sig:
-    leaves: frozenset  # nodes whose run-time shapes are unknown
-    static: tuple  # a known shape broadcast with them
+    leaves: frozenset  # nodes whose run-time shapes are unknown (even their rank)
+    static: tuple  # a known-rank shape broadcast with them: sizes, and Dims (learn/dims.py) for unknown ones
 
     def union(self, other: "Sig") -> "Sig":
         if other is self or other == SCALAR:
@@ -38,7 +38,7 @@ class Sig:
         if self == SCALAR:
             return other
         try:
-            static = tuple(np.broadcast_shapes(self.static, other.static))
+            static = dims.broadcast(self.static, other.static, unify=False)
         except ValueError:
             raise FormulaUnavailable("shapes do not broadcast") from None
         return Sig(self.leaves | other.leaves, static)
@@ -48,13 +48,14 @@ class Sig:
         if not self.leaves <= other.leaves:
             return False
         try:
-            return tuple(np.broadcast_shapes(self.static, other.static)) == tuple(other.static)
+            return dims.broadcast(self.static, other.static, unify=False) == tuple(other.static)
         except ValueError:
             return False
 
     @property
     def is_static(self) -> bool:
-        return not self.leaves
+        """Known at build time: no unknown rank, no unknown dimension."""
+        return not self.leaves and not any(dims.is_dim(d) for d in self.static)
 
 
 SCALAR = Sig(frozenset(), ())

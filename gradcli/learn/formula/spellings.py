@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from ...engine.graph import Node
-from .expr import (ATOM, COMPARE, MUL, Call, Expr, Num, Sym, add, call, compare, float_text, is_num, mul, number_text,
+from .expr import (ATOM, COMPARE, MUL, Call, Expr, Mul, Num, Sym, add, call, compare, float_text, is_num, mul, number_text,
                    raw, where, wrap)
-from .realize import Value, _list, _opaque, _static, materialize, realize
+from .realize import Value, _list, _static, materialize, realize
 from .sig import SCALAR, FormulaUnavailable, Sig
 
 
@@ -134,14 +134,22 @@ def _attr_text(value, node: Node | None = None) -> str:
     raise FormulaUnavailable(f"an attribute gradcli cannot print: {value!r}")
 
 
-def _public_call(node: Node, args: list[Expr]) -> Expr:
+def _public_call(node: Node, args: list[Expr], sig: Sig) -> Expr:
     op = node.op
     if op.lister is not None or op.random:
         raise FormulaUnavailable(f"{op.name}() cannot be restated")
     if op.name == "getitem":
-        return Expr(f"{wrap(args[0], ATOM)}[{_index_text(node.attrs['index'])}]", ATOM, _opaque(node))
+        return Expr(f"{wrap(args[0], ATOM)}[{_index_text(node.attrs['index'])}]", ATOM, sig)
+    if op.name == "matmul" and any(_scalar_part(a)[0] for a in args):
+        # (2/N) * X^T (pred - y), as a textbook writes it: numbers and counts come out of the product
+        outside, inside = [], []
+        for a in args:
+            factors, rest = _scalar_part(a)
+            outside += factors
+            inside.append(rest)
+        return mul(1, [(_public_call(node, inside, sig), Num(1))] + outside)
     if op.name == "matmul" and not node.attrs.get("transpose_a") and not node.attrs.get("transpose_b"):
-        e = Call(f"{wrap(args[0], MUL)} @ {wrap(args[1], MUL + 1)}", MUL, _opaque(node))
+        e = Call(f"{wrap(args[0], MUL)} @ {wrap(args[1], MUL + 1)}", MUL, sig)
         e.fn, e.args, e.kwargs = "@", (args[0], args[1]), ()
         return e
     positional, kwargs = [], []
@@ -171,7 +179,18 @@ def _public_call(node: Node, args: list[Expr]) -> Expr:
                 kwargs.append((p.name, a.text))
             else:
                 positional.append(a)
-    return call(op.name, positional, _opaque(node), kwargs)
+    return call(op.name, positional, sig, kwargs)
+
+
+def _scalar_part(e: Expr) -> tuple[list, Expr]:
+    """A product's factors that are one number for every element (2, 1/cast(shape(X)[0], float)), and the rest."""
+    if not isinstance(e, Mul) or e.sig == SCALAR:
+        return [], e
+    scalar = [(b, x) for b, x in e.factors if b.sig == SCALAR and x.sig == SCALAR]
+    rest = [(b, x) for b, x in e.factors if not (b.sig == SCALAR and x.sig == SCALAR)]
+    if not rest or (not scalar and e.coef == 1):
+        return [], e
+    return [(Num(e.coef), Num(1))] + scalar, mul(1, rest)
 
 
 def _same(a, b) -> bool:
@@ -230,32 +249,103 @@ def _diag_like(node: Node, args, sig) -> Expr:
     return call("diag", [args[0]], sig)
 
 
-_INTERNAL_SPELLINGS = {"concat_part": _concat_part, "untile": _untile, "gather_grad": _gather_grad, "diag_like": _diag_like}
+def _sizes(like: Node, e: Expr) -> Expr:
+    """The shape of the tensor `like` (whose expression is e): shape(x) for a name, else its sizes."""
+    if isinstance(e, Sym):
+        return raw(f"shape({e.text})", SCALAR)
+    if _static(like.shape):
+        return raw(_list(like.shape), SCALAR)
+    return raw(f"shape({e.text})", SCALAR)
+
+
+def _backprop_call(public: str, node: Node, positional: list, sig: Sig) -> Expr:
+    """public(positional..., the node's attributes as the public op takes them)."""
+    from ...engine.registry import NAMES  # noqa: PLC0415 - the public op's signature: its attributes' order and defaults
+
+    op = NAMES[public]
+    kwargs = []
+    for p in op.params:
+        if p.kind != "attr":
+            continue
+        value = node.attrs.get(p.name, None if p.required else p.default)
+        if p.required:
+            positional.append(raw(_attr_text(value, node), SCALAR))
+        elif not _same(value, p.default) and value is not None:
+            kwargs.append((p.name, _attr_text(value, node)))
+    return call(public, positional, sig, kwargs)
+
+
+def _conv2d_input_grad(node: Node, args, sig) -> Expr:
+    """conv2d's gradient for its input: conv2d_backprop_input(shape(x), w, g, strides, padding), as TensorFlow names it."""
+    g, w, like = args
+    return _backprop_call("conv2d_backprop_input", node, [_sizes(node.inputs[2], like), w, g], sig)
+
+
+def _conv2d_filter_grad(node: Node, args, sig) -> Expr:
+    """conv2d's gradient for its filters: conv2d_backprop_filter(x, shape(w), g, strides, padding)."""
+    x, g, like = args
+    return _backprop_call("conv2d_backprop_filter", node, [x, _sizes(node.inputs[2], like), g], sig)
+
+
+def _max_pool_grad(node: Node, args, sig) -> Expr:
+    x, g = args
+    return _backprop_call("max_pool2d_backprop", node, [x, g], sig)
+
+
+def _avg_pool_grad(node: Node, args, sig) -> Expr:
+    g, like = args
+    return _backprop_call("avg_pool2d_backprop", node, [_sizes(node.inputs[1], like), g], sig)
+
+
+def _gather_nd_grad(node: Node, args, sig) -> Expr:
+    """gather_nd's gradient: the adjoint added into zeros at the coordinates, tf.scatter_nd(indices, g, shape(x))."""
+    g, indices, like = args
+    return call("scatter_nd", [indices, g, _sizes(node.inputs[2], like)], sig)
+
+
+def _eye_like(node: Node, args, sig) -> Expr:
+    """Ones on the diagonal in x's shape: eye(n, m), times ones_like(x) for a batch of matrices."""
+    shape = node.inputs[0].shape
+    if shape is None or len(shape) < 2 or None in shape[-2:] or np.dtype(node.dtype) != node.graph.float_dtype:
+        raise FormulaUnavailable("eye_like() of a shape or dtype unknown before evaluation")
+    n, m = shape[-2:]
+    eye = call("eye", [Num(int(n))] + ([Num(int(m))] if m != n else []), Sig(frozenset(), (int(n), int(m))))
+    if len(shape) == 2:
+        return eye
+    return mul(1, [(eye, Num(1)), (call("ones_like", [args[0]], args[0].sig), Num(1))])
+
+
+def _cholesky_phi(node: Node, args, sig) -> Expr:
+    """cholesky's mask: the lower triangle with half the diagonal, x * [[0.5, 0.0], [1.0, 0.5]]."""
+    shape = node.inputs[0].shape
+    if shape is None or not shape or shape[-1] is None:
+        raise FormulaUnavailable("cholesky_phi() of a matrix whose size is unknown before evaluation")
+    n = int(shape[-1])
+    rows = ["[" + ", ".join("0.5" if j == i else "1.0" if j < i else "0.0" for j in range(n)) + "]" for i in range(n)]
+    return mul(1, [(args[0], Num(1)), (raw("[" + ", ".join(rows) + "]", Sig(frozenset(), (n, n))), Num(1))])
+
+
+_INTERNAL_SPELLINGS = {
+    "gather_nd_grad": _gather_nd_grad, "eye_like": _eye_like, "cholesky_phi": _cholesky_phi,
+    "concat_part": _concat_part, "untile": _untile, "gather_grad": _gather_grad, "diag_like": _diag_like,
+    "conv2d_input_grad": _conv2d_input_grad, "conv2d_filter_grad": _conv2d_filter_grad,
+    "max_pool_grad": _max_pool_grad, "avg_pool_grad": _avg_pool_grad,
+}
 
 # internal ops the translation handles itself (sums back to a shape, masks, indexing)
-HANDLED_INTERNAL = {"sum_to_like", "sum_to", "broadcast_like", "unreduce", "relu_grad", "reshape_like", "getitem_grad"} | set(_INTERNAL_SPELLINGS)
+HANDLED_INTERNAL = {"sum_to_like", "sum_to", "broadcast_like", "unreduce", "relu_grad", "reshape_like", "getitem_grad",
+                    # the elementwise gradient kernels, which _elementwise writes out
+                    "sqrt_grad", "rsqrt_grad", "reciprocal_grad", "relu6_grad", "leaky_relu_grad"} | set(_INTERNAL_SPELLINGS)
 
 # internal ops with no formula, and why (the message says so)
 NO_FORMULA = {
-    "avg_pool_grad": "pooling gradients have no public op",
-    "max_pool_grad": "pooling gradients have no public op",
-    "max_pool_grad_grad": "pooling gradients have no public op",
-    "conv2d_filter_grad": "convolution gradients have no public op",
-    "conv2d_input_grad": "convolution gradients have no public op",
-    "cholesky_phi": "a helper of cholesky's gradient",
+    "max_pool_grad_grad": "max pooling's second-order helper (the adjoint read at each window's maximum)",
     "custom_gradient": "a gradient written in Python",
     "determinant_sign": "a helper of det's gradient",
     "einsum_embed": "einsum's gradient into a repeated index",
-    "eye_like": "an identity shaped like a tensor",
-    "gather_nd_grad": "a scatter of gather_nd's adjoint",
     "jacobian_rows": "jacobian's stacked rows",
-    "leaky_relu_grad": "leaky_relu's second-order helper",
     "prod_derivative": "reduce_prod's gradient with zeros",
     "put_along_axis": "a scatter along an axis",
     "take_along_axis": "a gather along an axis",
-    "reciprocal_grad": "reciprocal's second-order helper",
-    "relu6_grad": "relu6's mask",
-    "rsqrt_grad": "rsqrt's second-order helper",
-    "sqrt_grad": "sqrt's second-order helper",
     "top_k_indices": "top_k's indices",
 }
