@@ -165,9 +165,9 @@ class Graph:
         if inputs and inputs[0].weak and op.name in _EXACT and all(x.weak and x.op is registry.CONSTANT and x.dtype.kind in "iu" for x in inputs):
             return self._exact_integers(op, inputs, span)
         shape, dtype = op.infer(inputs, attrs, span)
-        # literal-only arithmetic stays weak; a comparison's bool never is; a dtype
-        # given explicitly (constant(0.1, dtype=float32), cast(2, float32)) makes a strong tensor
-        weak = bool(inputs) and all(x.weak for x in inputs) and np.dtype(dtype).kind in "if" and not (op.name in _STRONG_WITH_DTYPE and attrs.get("dtype") is not None)
+        # literal-only arithmetic stays weak; a comparison's bool never is; a constant is a
+        # tensor (tf.constant(0.1) is the run's float, as in TensorFlow), and so is a cast
+        weak = bool(inputs) and all(x.weak for x in inputs) and np.dtype(dtype).kind in "if" and not (op.name == "constant" or (op.name in _STRONG_WITH_DTYPE and attrs.get("dtype") is not None))
         self._check_size(shape, span)
         if op.random:
             attrs = {**attrs, "stream": self.random_ops}
@@ -352,7 +352,7 @@ _EXACT = {
     "floordiv": _exact_floor(np.floor_divide),
     "floormod": _exact_floor(np.mod),
 }
-# ops whose explicit dtype attribute makes a strongly typed result, as in TensorFlow
+# ops whose explicit dtype attribute makes a strongly typed result, as in TensorFlow (constant is strong with or without one)
 _STRONG_WITH_DTYPE = frozenset({"constant", "cast"})
 
 
@@ -375,7 +375,7 @@ def mixed_dtypes(a: Node, b: Node, span, weak_float=False):
         span,
         labels=labels,
         help=[f"convert one side with cast(..., {an if weak_float is False else 'float'})"]
-        + (["or run with --dtype float32: TensorFlow's default float, for untyped variables and `float`"] if {an, bn} == {"float32", "float64"} else []),
+        + (["or run with --dtype float32: TensorFlow's default float, for untyped variables and `float`"] if {an, bn} == {"float32", "float64"} and a.graph.float_dtype != np.float32 else []),
     )
 
 

@@ -267,3 +267,19 @@ def test_deeply_nested_list_literal_is_refused_cleanly():
 def test_empty_program_evaluates_to_nothing():
     assert run("") == {}
     assert run("# only a comment\n") == {}
+
+
+def test_tf_constant_is_a_tensor_of_the_runs_float_not_a_literal():
+    # TensorFlow: tf.constant(3.0) is float32, and float64 * float32 is an error
+    script = "import tensorflow as tf\na = tf.constant(2.0, dtype=tf.float64)\nb = tf.constant(3.0)\nc = a * b\n"
+    with pytest.raises(GradcliError) as info:
+        gradcli.loads(script, dtype=None)
+    (d,) = info.value.errors
+    assert d.code == "E0301" and "float64 and float32" in d.message
+    assert not any("--dtype float32" in h for h in d.help)  # the script already runs in float32
+    # with --dtype float64 the untyped constant is float64 and the two mix
+    assert gradcli.loads(script, dtype="float64").eval()["c"] == 6.0
+    # an integer constant is int32: a float literal does not adapt it
+    assert error_of("c = tf.constant(2) * 1.5\n").code == "E0301"
+    # a literal still adapts to the tensor it meets
+    assert run("b = tf.constant(3.0)\nc = b * 2\n", dtype="float32")["c"].dtype == np.float32
