@@ -102,6 +102,7 @@ def _grad_once(run, m, request, feeds, formula, latex=False) -> int:
         if results is not None:
             diagnostics = doc.pop("diagnostics")
             doc["assumes"] = {x: list(r.assumes) for x, r in results.items()}  # where a formula holds ("x > 0")
+            doc["no_formula"] = {x: r.reason for x, r in results.items() if r.text is None and r.reason}  # why a formula is null
             if latex:
                 doc["latex"] = {x: r.latex for x, r in results.items()}
             doc["diagnostics"] = diagnostics

@@ -54,6 +54,14 @@ def test_a_formula_without_assumptions_says_so():
     assert "assumes" not in strict_json(invoke("grad", "-e", "x**3", "--wrt", "x", "--feed", "x=2", "--json").stdout)
 
 
+def test_a_null_formula_says_why_in_json():
+    doc = strict_json(invoke("grad", "-e", "x**3 + reduce_sum(top_k(y, 2)[0])", "--wrt", "x", "--wrt", "y", "--formula", "--feed", "x=2", "--feed", "y=1,3,2", "--json").stdout)
+    assert doc["formulas"]["x"] == "3*x**2" and doc["formulas"]["y"] is None
+    assert doc["no_formula"] == {"y": "top_k_indices() has no public equivalent here (top_k's indices)"}
+    doc = strict_json(invoke("grad", "-e", "x**3", "--wrt", "x", "--formula", "--feed", "x=2", "--json").stdout)
+    assert doc["no_formula"] == {}
+
+
 @pytest.mark.parametrize("expression,x,text,assumes", [
     ("x**y", "y", "x**y*log(x)", ("x > 0",)),
     ("x**y + y**x", "x", "y**x*log(y) + x**(y - 1)*y", ("y > 0",)),
