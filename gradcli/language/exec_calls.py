@@ -36,14 +36,7 @@ class Calls:
                 keywords.update(v)
             else:
                 keywords[k.name] = v
-        if any(type(a) is A.Starred for a in node.args):
-            expanded = []
-            for a, v in zip(node.args, positional):
-                if type(a) is A.Starred:
-                    expanded.extend(self.iterate(v, a.span))
-                else:
-                    expanded.append(v)
-            positional = expanded
+        positional = self.unstarred(node.args, positional)
         if type(callee) is Spelled:  # an op or TensorFlow/NumPy name
             if not self.graph_mode:
                 return self.call_spelled(callee, node, positional, keywords, values)

@@ -101,14 +101,7 @@ class Expressions:
         if kind is A.ListExpr:
             if node.kind == "set":
                 return set(self.hashable(a, node.span) for a in args)
-            if any(type(item) is A.Starred for item in node.items):
-                items = []
-                for item, value in zip(node.items, args):
-                    if type(item) is A.Starred:
-                        items.extend(self.iterate(value, item.span))
-                    else:
-                        items.append(value)
-                args = items
+            args = self.unstarred(node.items, args)
             numeric = bool(args) and all(_is_number(a) or (isinstance(a, ListValue) and a.numeric) for a in args)
             depth = 1 + max((a.depth for a in args if isinstance(a, ListValue)), default=0)
             if depth > 32:

@@ -186,6 +186,18 @@ class PyOperators:
         items = items[:i] + [slice(None)] * fill + items[i + 1:]
         return self.apply("getitem", (tensor,), {"index": tuple(items)}, node.span)
 
+    def unstarred(self, nodes, values) -> list:
+        """`values` with each `*item` of `nodes` spread out, as in `f(*args)` and `[*a, b]`."""
+        if not any(type(n) is A.Starred for n in nodes):
+            return list(values)
+        out = []
+        for n, v in zip(nodes, values):
+            if type(n) is A.Starred:
+                out.extend(self.iterate(v, n.span))
+            else:
+                out.append(v)
+        return out
+
     def iterate(self, value, span):
         if isinstance(value, Node):
             if value.op is VARIABLE:
