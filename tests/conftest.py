@@ -156,3 +156,24 @@ def golden(name: str, text: str):
 
 def conformance_cases() -> list[dict]:
     return [json.loads(line) for line in (DATA / "semantics.jsonl").read_text().splitlines() if line.strip()]
+
+
+# ---------------------------------------------------------------- pasted scripts through the API
+
+def script_outputs(text, name="snippet.py"):
+    """What a script printed: one list of JSON values per output, in order."""
+    import gradcli
+    from gradcli.render.values import output_json
+
+    model = gradcli.loads(text, name=name)
+    return [[output_json(v)[0] for v in o.values] for o in model.outputs]
+
+
+def script_errors(text, name="snippet.py"):
+    """The errors (warnings left out) a script stops with."""
+    import gradcli
+    from gradcli.errors import GradcliError
+
+    with pytest.raises(GradcliError) as info:
+        gradcli.loads(text, name=name).eval()
+    return info.value.errors

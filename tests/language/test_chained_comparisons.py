@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-import gradcli
-from gradcli.errors import GradcliError, ParseError
+from gradcli.errors import ParseError
 from gradcli.language import ast
 from gradcli.language.parse import parse
 from gradcli.source import Source
+from conftest import script_errors, script_outputs
 
 
 def outputs(text, name="snippet.py"):
-    from gradcli.render.values import output_json
-
-    model = gradcli.loads(text, name=name)
-    return [[output_json(v)[0] for v in o.values] for o in model.outputs]
+    return script_outputs(text, name)
 
 
 def error(text, name="snippet.py"):
-    with pytest.raises(GradcliError) as info:
-        gradcli.loads(text, name=name).eval()
-    return info.value.errors[0]
+    return script_errors(text, name)[0]
 
 
 # Every value below is what CPython 3 prints for the same lines.

@@ -7,6 +7,7 @@ import pytest
 
 import gradcli
 from gradcli.errors import GradcliError
+from conftest import script_errors, script_outputs
 
 
 def run(text, name="snippet.py", **kw):
@@ -14,16 +15,11 @@ def run(text, name="snippet.py", **kw):
 
 
 def codes(text, name="snippet.py"):
-    with pytest.raises(GradcliError) as info:
-        gradcli.loads(text, name=name).eval()
-    return [d.code for d in info.value.errors]
+    return [d.code for d in script_errors(text, name)]
 
 
 def outputs(text, name="snippet.py"):
-    from gradcli.render.values import output_json
-
-    model = gradcli.loads(text, name=name)
-    return [[output_json(v)[0] for v in o.values] for o in model.outputs]
+    return script_outputs(text, name)
 
 
 # ----- constructs -----
