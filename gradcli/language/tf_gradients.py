@@ -11,6 +11,7 @@ from ..engine.registry import VARIABLE
 from ..errors import fail
 from .program import Derivative, GradientCall, ListValue
 from .tf_runtime import StopRecording, Tape
+from .tf_helpers import argument
 
 
 class TapeCalls:
@@ -23,7 +24,7 @@ class TapeCalls:
         span = node.span
         engine = tape.engine
         if name == "watch":
-            for item in self.flatten(positional[0] if positional else keywords.get("tensor"), span):
+            for item in self.flatten(argument(positional, keywords, 0, "tensor"), span):
                 if isinstance(item, Node):
                     engine.watch(self.var_current.get(item, item) if item.op is VARIABLE else item)
             return None
@@ -59,8 +60,8 @@ class TapeCalls:
 
     def tape_gradient(self, tape, node, positional, keywords):
         span = node.span
-        target = positional[0] if positional else keywords.get("target")
-        sources = positional[1] if len(positional) > 1 else keywords.get("sources")
+        target = argument(positional, keywords, 0, "target")
+        sources = argument(positional, keywords, 1, "sources")
         seeds = keywords.get("output_gradients", positional[2] if len(positional) > 2 else None)
         unconnected = keywords.get("unconnected_gradients", positional[3] if len(positional) > 3 else "none")
         ys = [self.tensor(t, span) for t in self.flatten(target, span)]
@@ -128,7 +129,7 @@ class TapeCalls:
 
     def tape_jacobian(self, tape, name, node, positional, keywords):
         span = node.span
-        target = self.tensor(positional[0] if positional else keywords.get("target"), span)
+        target = self.tensor(argument(positional, keywords, 0, "target"), span)
         source = positional[1] if len(positional) > 1 else keywords.get("sources", keywords.get("source"))
         unconnected = keywords.get("unconnected_gradients", "none")
         leaves = self.flatten(source, span)
@@ -151,7 +152,7 @@ class TapeCalls:
     def optimizer_method(self, opt, name, node, positional, keywords):
         span = node.span
         if name == "compute_gradients":
-            loss = positional[0] if positional else keywords.get("loss")
+            loss = argument(positional, keywords, 0, "loss")
             var_list = keywords.get("var_list", positional[1] if len(positional) > 1 else None)
             if var_list is None:
                 variables = [n for n in self.out.inputs.values() if n.op is VARIABLE and n not in self.nontrainable]

@@ -44,6 +44,12 @@ def Resolver_call(self, node, args, name):
     return CallResolver.call(self, fake, args)
 
 
+def argument(positional, keywords, index: int, name: str):
+    """A call's argument given by position or by keyword (None when it is neither),
+    as a Python signature binds `f(a, b)` and `f(a, b=...)` alike."""
+    return positional[index] if len(positional) > index else keywords.get(name)
+
+
 def _too_big(node):
     return fail("E0317", "literal-only integer arithmetic gives a number that does not fit in 64 bits", node.span, help=["write a float (with a decimal point) if you mean a large number"])
 

@@ -14,6 +14,7 @@ from ..engine.registry import NAMES, VARIABLE
 from ..errors import fail
 from .program import ListValue
 from .tf_runtime import UpdateOp
+from .tf_helpers import argument
 
 
 class SessionCalls:
@@ -43,7 +44,7 @@ class SessionCalls:
         return value
 
     def make_variable(self, node: A.Call, positional, keywords):
-        init = positional[0] if positional else keywords.get("initial_value")
+        init = argument(positional, keywords, 0, "initial_value")
         if init is None:
             raise fail("E0205", "Variable() takes an initial value", node.span)
         name = keywords.get("name")
@@ -52,7 +53,7 @@ class SessionCalls:
             count = self.auto_names.get(base, 0)
             self.auto_names[base] = count + 1
             name = base if count == 0 else f"{base}_{count}"
-        dtype = positional[1] if len(positional) > 1 else keywords.get("dtype")
+        dtype = argument(positional, keywords, 1, "dtype")
         init_node = self.tensor(init, node.span)
         if dtype is not None:
             dtype = self.dtype_value(dtype, node.span)
@@ -74,10 +75,10 @@ class SessionCalls:
         for k in keywords:
             if k not in ("initial_value", "dtype", "name", "trainable", "shape", "validate_shape", "use_resource", "constraint", "synchronization", "aggregation", "collections", "caching_device", "expected_shape", "import_scope"):
                 raise fail("E0204", f"Variable() takes no keyword '{k}'", next(kw for kw in call.kwargs if kw.name == k).name_span, help=["Variable(initial_value, dtype=None, name=None, trainable=True)"])
-        init = positional[0] if positional else keywords.get("initial_value")
+        init = argument(positional, keywords, 0, "initial_value")
         if init is None:
             raise fail("E0205", "Variable() takes an initial value", call.span, help=["write x = Variable(2.0), or var x = 2.0"])
-        dtype = positional[1] if len(positional) > 1 else keywords.get("dtype")
+        dtype = argument(positional, keywords, 1, "dtype")
         init_node = self.tensor(init, call.args[0].span if call.args else call.span)
         if dtype is not None:
             dtype = self.dtype_value(dtype, call.span)
@@ -100,8 +101,8 @@ class SessionCalls:
             self.assign_name(target.id, var, target.span, shown=True)
 
     def get_variable(self, node, positional, keywords):
-        name = positional[0] if positional else keywords.get("name")
-        shape = positional[1] if len(positional) > 1 else keywords.get("shape")
+        name = argument(positional, keywords, 0, "name")
+        shape = argument(positional, keywords, 1, "shape")
         dtype = keywords.get("dtype", positional[2] if len(positional) > 2 else None)
         init = keywords.get("initializer", positional[3] if len(positional) > 3 else None)
         span = node.span
@@ -144,7 +145,7 @@ class SessionCalls:
     def session_method(self, session, name, node, positional, keywords):
         span = node.span
         if name == "run":
-            fetches = positional[0] if positional else keywords.get("fetches")
+            fetches = argument(positional, keywords, 0, "fetches")
             feed_dict = keywords.get("feed_dict", positional[1] if len(positional) > 1 else None)
             if feed_dict is not None and not isinstance(feed_dict, dict):
                 raise fail("E0405", "feed_dict must be a dict of tensors to values", span)

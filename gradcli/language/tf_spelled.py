@@ -15,7 +15,7 @@ from ..engine.tape import paused
 from ..errors import fail
 from .program import DType, ListValue
 from .tf_runtime import Pending, drive, Builtin, Function, Initializer, NoOpContext, Optimizer, Session, Tape
-from .tf_helpers import _NOOP_TF, _SCOPES, _INITIALIZERS, _NOT_RUNTIME, _LEAVES_TAPE, _HeadOf, Resolver_call, _needs_input
+from .tf_helpers import _NOOP_TF, _SCOPES, _INITIALIZERS, _NOT_RUNTIME, _LEAVES_TAPE, _HeadOf, Resolver_call, _needs_input, argument
 
 
 class SpelledCalls:
@@ -122,8 +122,8 @@ class SpelledCalls:
         if rest == "constant" and "shape" in keywords and positional:
             return self.constant_with_shape(positional[0], keywords, span)
         if rest in ("assign", "assign_add", "assign_sub"):  # TF1's tf.assign(ref, value): v.assign(value)
-            ref = positional[0] if positional else keywords.get("ref")
-            value = positional[1] if len(positional) > 1 else keywords.get("value")
+            ref = argument(positional, keywords, 0, "ref")
+            value = argument(positional, keywords, 1, "value")
             if not isinstance(ref, Node) or value is None:
                 raise fail("E0229", f"tf.{rest}(ref, value) takes a tf.Variable and a value", span, help=[f"write tf.{rest}(v, value) or v.{rest}(value)"])
             return self.assign_variable(ref, rest, value, span)
@@ -169,9 +169,9 @@ class SpelledCalls:
         return self.apply("reshape", (value,), {"shape": shape}, span)
 
     def tf_cond(self, node, positional, keywords):
-        pred = positional[0] if positional else keywords.get("pred")
-        true_fn = positional[1] if len(positional) > 1 else keywords.get("true_fn")
-        false_fn = positional[2] if len(positional) > 2 else keywords.get("false_fn")
+        pred = argument(positional, keywords, 0, "pred")
+        true_fn = argument(positional, keywords, 1, "true_fn")
+        false_fn = argument(positional, keywords, 2, "false_fn")
         return Pending(self.cond_gen(node, pred, true_fn, false_fn))
 
     def cond_gen(self, node, pred, true_fn, false_fn):
@@ -187,9 +187,9 @@ class SpelledCalls:
         return self.apply("where", (p, self.tensor(a, node.span), self.tensor(b, node.span)), {}, node.span)
 
     def tf_while(self, node, positional, keywords):
-        cond = positional[0] if positional else keywords.get("cond")
-        body = positional[1] if len(positional) > 1 else keywords.get("body")
-        loop_vars = positional[2] if len(positional) > 2 else keywords.get("loop_vars")
+        cond = argument(positional, keywords, 0, "cond")
+        body = argument(positional, keywords, 1, "body")
+        loop_vars = argument(positional, keywords, 2, "loop_vars")
         return Pending(self.while_loop_gen(node, cond, body, loop_vars))
 
     def while_loop_gen(self, node, cond, body, loop_vars):

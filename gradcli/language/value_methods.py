@@ -15,7 +15,7 @@ from ..errors import fail
 from ..source import Label
 from .program import DType, ListValue
 from .tf_runtime import Spelled, BoundMethod, Initializer, Module, Optimizer, Session, Tape, UpdateOp
-from .tf_helpers import _NP_RANDOM, _plain
+from .tf_helpers import _NP_RANDOM, _plain, argument
 
 # list methods a name bound to a list literal of numbers (a constant tensor) may still be called with
 _NO_METHOD = object()  # python_method: not a method of that value
@@ -201,7 +201,7 @@ class MethodCalls:
         if name not in allowed:
             raise fail("E0228", f"gradcli does not run the array method '{name}'", node.span)
         if name == "astype":
-            dtype = positional[0] if positional else keywords.get("dtype")
+            dtype = argument(positional, keywords, 0, "dtype")
             return obj.astype(self.numpy_dtype(dtype, node.span))
         return self.numpy_call(getattr(obj, name), positional, keywords, node.span)
 
@@ -218,7 +218,7 @@ class MethodCalls:
         if name in ("get_shape",):
             return self.tensor_attr(obj, "shape", span)
         if name in ("assign", "assign_add", "assign_sub"):
-            return self.assign_variable(obj, name, positional[0] if positional else keywords.get("value"), span)
+            return self.assign_variable(obj, name, argument(positional, keywords, 0, "value"), span)
         if name == "set_shape":
             return None
         if name in ("reshape",):
